@@ -1,0 +1,86 @@
+"""The cookie jar interface (aiohttp's ``AbstractCookieJar``) and the jar that keeps nothing."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from http.cookies import BaseCookie, Morsel, SimpleCookie
+from typing import Any
+
+from yarl import URL
+
+__all__ = ["AbstractCookieJar", "DummyCookieJar", "LooseCookies", "ClearCookiePredicate"]
+
+LooseCookies = (
+    Mapping[str, "str | BaseCookie[str] | Morsel[Any]"]
+    | Iterable[tuple[str, "str | BaseCookie[str] | Morsel[Any]"]]
+    | BaseCookie[str]
+)
+ClearCookiePredicate = Callable[["Morsel[str]"], bool]
+
+
+class AbstractCookieJar(Iterable["Morsel[str]"], ABC):
+    """What the client needs from a cookie jar; subclass it to bring your own."""
+
+    @property
+    def quote_cookie(self) -> bool:
+        """Whether values are quoted (RFC 2109 routine) when sent."""
+        return True
+
+    @abstractmethod
+    def clear(self, predicate: ClearCookiePredicate | None = None) -> None:
+        """Remove every cookie, or those for which *predicate(morsel)* is true."""
+
+    @abstractmethod
+    def clear_domain(self, domain: str) -> None:
+        """Remove the cookies of *domain* and its subdomains."""
+
+    @abstractmethod
+    def update_cookies(self, cookies: LooseCookies, response_url: URL = URL()) -> None:
+        """Store *cookies* as received from *response_url*."""
+
+    def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
+        """Store the cookies of raw ``Set-Cookie`` header values received from *response_url*."""
+        cookies: SimpleCookie = SimpleCookie()
+        for header in headers:
+            try:
+                cookies.load(header)
+            except Exception:  # noqa: BLE001 - a malformed Set-Cookie is ignored (RFC 6265 §5.2)
+                continue
+        if cookies:
+            self.update_cookies(cookies, response_url)
+
+    @abstractmethod
+    def filter_cookies(self, request_url: URL) -> BaseCookie[str]:
+        """The cookies to send with a request to *request_url*."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Morsel[str]]: ...
+
+
+class DummyCookieJar(AbstractCookieJar):
+    """A jar that keeps nothing and sends nothing."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def __iter__(self) -> Iterator[Morsel[str]]:
+        return iter(())
+
+    def clear(self, predicate: ClearCookiePredicate | None = None) -> None:
+        pass
+
+    def clear_domain(self, domain: str) -> None:
+        pass
+
+    def update_cookies(self, cookies: LooseCookies, response_url: URL = URL()) -> None:
+        pass
+
+    def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
+        pass
+
+    def filter_cookies(self, request_url: URL) -> BaseCookie[str]:
+        return SimpleCookie()
