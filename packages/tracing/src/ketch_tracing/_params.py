@@ -24,6 +24,9 @@ __all__ = [
     "TraceDnsResolveHostEndParams",
     "TraceDnsCacheHitParams",
     "TraceDnsCacheMissParams",
+    "TraceTlsHandshakeStartParams",
+    "TraceTlsHandshakeEndParams",
+    "TraceResponseBodyEndParams",
 ]
 
 
@@ -144,3 +147,24 @@ class TraceDnsCacheMissParams:
     """Params of ``on_dns_cache_miss``."""
 
     host: str
+
+
+# ketch extensions (not in aiohttp): the points a timing breakdown needs.
+
+
+@dataclass(frozen=True, slots=True)
+class TraceTlsHandshakeStartParams:
+    """Params of ``on_tls_handshake_start`` (ketch extension; no fields)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TraceTlsHandshakeEndParams:
+    """Params of ``on_tls_handshake_end`` (ketch extension; no fields)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TraceResponseBodyEndParams:
+    """Params of ``on_response_body_end`` (ketch extension): the body was read to its end."""
+
+    method: str
+    url: URL

@@ -35,6 +35,10 @@ SIGNALS: dict[str, type] = {
     "on_dns_resolvehost_end": p.TraceDnsResolveHostEndParams,
     "on_dns_cache_hit": p.TraceDnsCacheHitParams,
     "on_dns_cache_miss": p.TraceDnsCacheMissParams,
+    # ketch extensions
+    "on_tls_handshake_start": p.TraceTlsHandshakeStartParams,
+    "on_tls_handshake_end": p.TraceTlsHandshakeEndParams,
+    "on_response_body_end": p.TraceResponseBodyEndParams,
 }
 
 
@@ -114,6 +118,9 @@ class TraceConfig:
     on_dns_resolvehost_end: Signal[p.TraceDnsResolveHostEndParams]
     on_dns_cache_hit: Signal[p.TraceDnsCacheHitParams]
     on_dns_cache_miss: Signal[p.TraceDnsCacheMissParams]
+    on_tls_handshake_start: Signal[p.TraceTlsHandshakeStartParams]
+    on_tls_handshake_end: Signal[p.TraceTlsHandshakeEndParams]
+    on_response_body_end: Signal[p.TraceResponseBodyEndParams]
 
     def __init__(
         self, trace_config_ctx_factory: Callable[..., Any] = types.SimpleNamespace
@@ -220,3 +227,12 @@ class Trace:
 
     async def send_dns_cache_miss(self, host: str) -> None:
         await self._send("on_dns_cache_miss", p.TraceDnsCacheMissParams(host))
+
+    async def send_tls_handshake_start(self) -> None:
+        await self._send("on_tls_handshake_start", p.TraceTlsHandshakeStartParams())
+
+    async def send_tls_handshake_end(self) -> None:
+        await self._send("on_tls_handshake_end", p.TraceTlsHandshakeEndParams())
+
+    async def send_response_body_end(self, method: str, url: Any) -> None:
+        await self._send("on_response_body_end", p.TraceResponseBodyEndParams(method, url))
