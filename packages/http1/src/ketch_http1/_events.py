@@ -44,9 +44,15 @@ class Response:
 
 @dataclass(frozen=True, slots=True)
 class Data:
-    """A piece of the response body, already decoded when decompression is on."""
+    """A piece of the response body, already decoded when decompression is on.
+
+    Attributes:
+        end_of_chunk: True when this piece ends an HTTP chunk of a chunked body (what
+            aiohttp's ``StreamReader.readchunk()`` reports); always False otherwise.
+    """
 
     data: bytes
+    end_of_chunk: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,9 +190,10 @@ class ResponseParser:
                 del buf[:n]
                 self._remaining -= n
                 self._received += n
-                self._emit(events, chunk)
                 if self._remaining:
+                    self._emit(events, chunk)
                     return
+                self._emit(events, chunk, True)
                 self._state = ParserState.CHUNK_CRLF
             elif state is ParserState.CHUNK_CRLF:
                 if len(self._buf) < 2:
@@ -222,12 +223,13 @@ class ResponseParser:
             else:  # SWITCHED
                 return
 
-    def _emit(self, events: list[Event], chunk: bytes) -> None:
+    def _emit(self, events: list[Event], chunk: bytes, end_of_chunk: bool = False) -> None:
         if self._decoder is not None:
             chunk = self._decoder.decompress(chunk)
             if not chunk:
+                # No output: the boundary coincides with the previous one (as aiohttp).
                 return
-        events.append(Data(chunk))
+        events.append(Data(chunk, end_of_chunk) if end_of_chunk else Data(chunk))
 
     def _finish(self, events: list[Event]) -> None:
         if self._decoder is not None:
