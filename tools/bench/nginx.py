@@ -1,0 +1,147 @@
+"""Start and stop a private nginx on loopback for the benchmarks.
+
+``NginxServer`` finds nginx (or installs Debian's ``nginx-light`` with apt-get when it is
+missing and we are root), writes a config into a temporary directory, pins the server to
+one core, and serves:
+
+    /small    a ~170-byte text body (Content-Length)
+    /json     a ~2 KiB JSON document
+    /big      a 100 MiB file (sendfile)
+    /upload   accepts a POST body up to 2 MiB and answers "ok"
+
+Usable as a context manager; the server is stopped and its directory removed on exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+CONFIG = """
+daemon off;
+master_process off;
+user root;
+worker_processes 1;
+worker_rlimit_nofile 30000;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 20000; multi_accept on; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 120s;
+    keepalive_requests 10000000;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    types {{ application/json json; text/plain txt; application/octet-stream bin; }}
+    server {{
+        listen 127.0.0.1:{port} backlog=4096 reuseport;
+        root {dir}/www;
+        location = /small {{ default_type text/plain; try_files /small.txt =404; }}
+        location = /json {{ default_type application/json; try_files /data.json =404; }}
+        location = /big {{ default_type application/octet-stream; try_files /big.bin =404; }}
+        location = /upload {{
+            client_max_body_size 2m;
+            client_body_buffer_size 2m;
+            default_type text/plain;
+            return 200 "ok";
+        }}
+    }}
+}}
+"""
+
+BIG_SIZE = 100 * 1024 * 1024
+
+
+def find_nginx() -> str:
+    """Path of the nginx binary, installing Debian's package when absent and allowed."""
+    for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "nginx-light"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        if os.path.exists("/usr/sbin/nginx"):
+            return "/usr/sbin/nginx"
+    raise SystemExit("nginx not found; install it (apt-get install nginx-light)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class NginxServer:
+    """A private nginx on 127.0.0.1, pinned to *cpu* when given."""
+
+    def __init__(self, cpu: int | None = None) -> None:
+        self.cpu = cpu
+        self.port = _free_port()
+        self._dir = Path(tempfile.mkdtemp(prefix="ketch-bench-nginx-"))
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _write_site(self) -> None:
+        www = self._dir / "www"
+        www.mkdir()
+        (www / "small.txt").write_bytes(b"x" * 170)
+        doc = {"items": [{"id": i, "name": f"item-{i}", "tags": ["a", "b"], "ok": True}
+                         for i in range(40)]}
+        (www / "data.json").write_text(json.dumps(doc))
+        block = os.urandom(1 << 20)
+        with open(www / "big.bin", "wb") as f:
+            for _ in range(BIG_SIZE // len(block)):
+                f.write(block)
+        os.chmod(self._dir, 0o755)
+
+    def __enter__(self) -> NginxServer:
+        binary = find_nginx()
+        self._write_site()
+        conf = self._dir / "nginx.conf"
+        conf.write_text(CONFIG.format(dir=self._dir, port=self.port))
+        cmd = [binary, "-c", str(conf), "-p", str(self._dir)]
+        if self.cpu is not None and shutil.which("taskset"):
+            cmd = ["taskset", "-c", str(self.cpu), *cmd]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode() if self._proc.stderr else ""
+                raise SystemExit(f"nginx exited: {err}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("nginx did not start within 10 s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGQUIT)
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            if self._proc.stderr is not None:
+                self._proc.stderr.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
