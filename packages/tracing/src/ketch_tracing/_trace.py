@@ -1,238 +1,161 @@
-"""TraceConfig, its signals, and the per-request Trace that sends them.
+"""Trace: one TraceConfig's view of one request, with a ``send_*`` method per signal.
 
-The signal table below is the one place a signal is declared: ``TraceConfig`` builds
-its ``on_*`` attributes from it and ``Trace`` sends through it by name.
+The ``send_*`` methods are derived from the signal table (``TraceConfig``'s body): each
+line below names the method the connector or client calls and the row it sends. A
+sender whose signal has no callbacks returns without building its params object.
 """
 
 from __future__ import annotations
 
-import types
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import _params as p
+from ._config import SIGNALS, SignalSpec, TraceConfig
+from ._signal import Signal
 
-__all__ = ["Signal", "TraceConfig", "Trace", "SIGNALS"]
+__all__ = ["Trace", "make_traces"]
 
+PS = ParamSpec("PS")
 P = TypeVar("P")
-Callback = Callable[[Any, Any, P], Awaitable[None]]
 
-# signal name -> params class. The order is aiohttp's documentation order.
-SIGNALS: dict[str, type] = {
-    "on_request_start": p.TraceRequestStartParams,
-    "on_request_chunk_sent": p.TraceRequestChunkSentParams,
-    "on_response_chunk_received": p.TraceResponseChunkReceivedParams,
-    "on_request_end": p.TraceRequestEndParams,
-    "on_request_exception": p.TraceRequestExceptionParams,
-    "on_request_redirect": p.TraceRequestRedirectParams,
-    "on_request_headers_sent": p.TraceRequestHeadersSentParams,
-    "on_connection_queued_start": p.TraceConnectionQueuedStartParams,
-    "on_connection_queued_end": p.TraceConnectionQueuedEndParams,
-    "on_connection_create_start": p.TraceConnectionCreateStartParams,
-    "on_connection_create_end": p.TraceConnectionCreateEndParams,
-    "on_connection_reuseconn": p.TraceConnectionReuseconnParams,
-    "on_dns_resolvehost_start": p.TraceDnsResolveHostStartParams,
-    "on_dns_resolvehost_end": p.TraceDnsResolveHostEndParams,
-    "on_dns_cache_hit": p.TraceDnsCacheHitParams,
-    "on_dns_cache_miss": p.TraceDnsCacheMissParams,
-    # ketch extensions
-    "on_tls_handshake_start": p.TraceTlsHandshakeStartParams,
-    "on_tls_handshake_end": p.TraceTlsHandshakeEndParams,
-    "on_response_body_end": p.TraceResponseBodyEndParams,
-}
+Sender = Callable[Concatenate["Trace", PS], Coroutine[Any, Any, None]]
 
 
-class Signal(list[Callback[P]], Generic[P]):
-    """A list of async callbacks ``async def cb(session, trace_config_ctx, params)``.
+def _sender(spec: SignalSpec[PS, P]) -> Sender[PS]:
+    index = spec.index
+    params = spec.params
 
-    Appending (or any change) after :meth:`freeze` raises ``RuntimeError``.
-    """
+    async def send(trace: Trace, /, *args: PS.args, **kwargs: PS.kwargs) -> None:
+        signal = trace._signals[index]
+        if signal:
+            await signal.send(trace._session, trace._trace_config_ctx, params(*args, **kwargs))
 
-    __slots__ = ("_frozen",)
-
-    def __init__(self, items: Iterable[Callback[P]] = ()) -> None:
-        super().__init__(items)
-        self._frozen = False
-
-    @property
-    def frozen(self) -> bool:
-        return self._frozen
-
-    def freeze(self) -> None:
-        self._frozen = True
-
-    def _check(self) -> None:
-        if self._frozen:
-            raise RuntimeError("Cannot modify frozen signal")
-
-    def append(self, cb: Callback[P]) -> None:
-        self._check()
-        super().append(cb)
-
-    def extend(self, cbs: Iterable[Callback[P]]) -> None:
-        self._check()
-        super().extend(cbs)
-
-    def insert(self, index: Any, cb: Callback[P]) -> None:
-        self._check()
-        super().insert(index, cb)
-
-    def remove(self, cb: Callback[P]) -> None:
-        self._check()
-        super().remove(cb)
-
-    def clear(self) -> None:
-        self._check()
-        super().clear()
-
-    async def send(self, session: object, ctx: object, params: P) -> None:
-        """Await every callback in order. An exception from a callback propagates."""
-        for cb in self:
-            await cb(session, ctx, params)
+    send.__doc__ = (
+        f"Send ``{spec.name}`` with ``{getattr(params, '__name__', params)}(*args, **kwargs)``."
+        "\n\nRaises:\n    Exception: whatever a callback raises, unchanged."
+    )
+    _SPEC_OF_SENDER[send] = spec
+    return send
 
 
-class TraceConfig:
-    """Callbacks for the lifecycle of a client request (aiohttp's ``TraceConfig``).
+_SPEC_OF_SENDER: dict[object, SignalSpec[Any, Any]] = {}
 
-    Args:
-        trace_config_ctx_factory: called as ``factory(trace_request_ctx=...)`` once per
-            request to make the context passed to every callback of that request.
 
-    An exception raised by a callback propagates out of the request that triggered it,
-    as in aiohttp.
-    """
-
-    on_request_start: Signal[p.TraceRequestStartParams]
-    on_request_chunk_sent: Signal[p.TraceRequestChunkSentParams]
-    on_response_chunk_received: Signal[p.TraceResponseChunkReceivedParams]
-    on_request_end: Signal[p.TraceRequestEndParams]
-    on_request_exception: Signal[p.TraceRequestExceptionParams]
-    on_request_redirect: Signal[p.TraceRequestRedirectParams]
-    on_request_headers_sent: Signal[p.TraceRequestHeadersSentParams]
-    on_connection_queued_start: Signal[p.TraceConnectionQueuedStartParams]
-    on_connection_queued_end: Signal[p.TraceConnectionQueuedEndParams]
-    on_connection_create_start: Signal[p.TraceConnectionCreateStartParams]
-    on_connection_create_end: Signal[p.TraceConnectionCreateEndParams]
-    on_connection_reuseconn: Signal[p.TraceConnectionReuseconnParams]
-    on_dns_resolvehost_start: Signal[p.TraceDnsResolveHostStartParams]
-    on_dns_resolvehost_end: Signal[p.TraceDnsResolveHostEndParams]
-    on_dns_cache_hit: Signal[p.TraceDnsCacheHitParams]
-    on_dns_cache_miss: Signal[p.TraceDnsCacheMissParams]
-    on_tls_handshake_start: Signal[p.TraceTlsHandshakeStartParams]
-    on_tls_handshake_end: Signal[p.TraceTlsHandshakeEndParams]
-    on_response_body_end: Signal[p.TraceResponseBodyEndParams]
-
-    def __init__(
-        self, trace_config_ctx_factory: Callable[..., Any] = types.SimpleNamespace
-    ) -> None:
-        for name in SIGNALS:
-            setattr(self, name, Signal())
-        self._factory = trace_config_ctx_factory
-        self._frozen = False
-
-    def trace_config_ctx(self, trace_request_ctx: Any = None) -> Any:
-        """Make the per-request context: ``factory(trace_request_ctx=trace_request_ctx)``."""
-        return self._factory(trace_request_ctx=trace_request_ctx)
-
-    def freeze(self) -> None:
-        """Freeze every signal; later appends raise ``RuntimeError``."""
-        self._frozen = True
-        for name in SIGNALS:
-            getattr(self, name).freeze()
-
-    @property
-    def frozen(self) -> bool:
-        return self._frozen
+def _name_senders(cls: type) -> None:
+    # Give each derived method its attribute name, record it in its table row, and check
+    # at import that every row has exactly one sender.
+    for name, value in vars(cls).items():
+        spec = _SPEC_OF_SENDER.get(value)
+        if spec is None:
+            continue
+        if spec.sender:
+            raise TypeError(f"{spec.name} has two senders: {spec.sender} and {name}")
+        value.__name__ = name
+        value.__qualname__ = f"{cls.__name__}.{name}"
+        spec.sender = name
+    missing = [spec.name for spec in SIGNALS if not spec.sender]
+    if missing:
+        raise TypeError(f"signals without a Trace.send_* method: {missing}")
 
 
 class Trace:
-    """One TraceConfig's view of one request: sends its signals with the request's context.
+    """One :class:`TraceConfig` sending its signals for one request.
 
-    The client makes one per configured ``TraceConfig`` per request and passes the list to
-    the connector. Callers guard with ``if traces:`` so an untraced request does no work.
+    The client makes one per configured ``TraceConfig`` per request (see
+    :func:`make_traces`) and hands the list to the connector; both call the ``send_*``
+    methods at each point of the request's life. Callers guard with ``if traces:`` so a
+    request without trace configs awaits nothing and builds nothing.
+
+    Args:
+        session: the ``ClientSession``, passed as the callbacks' first argument.
+        trace_config: the config whose signals are sent.
+        trace_config_ctx: the per-request context, the callbacks' second argument.
+
+    Every ``send_*`` method propagates what a callback raises.
     """
 
-    __slots__ = ("_session", "_config", "_ctx")
+    __slots__ = ("_session", "_trace_config", "_trace_config_ctx", "_signals")
 
-    def __init__(self, session: object, trace_config: TraceConfig, trace_config_ctx: Any) -> None:
+    def __init__(self, session: Any, trace_config: TraceConfig, trace_config_ctx: Any) -> None:
         self._session = session
-        self._config = trace_config
-        self._ctx = trace_config_ctx
+        self._trace_config = trace_config
+        self._trace_config_ctx = trace_config_ctx
+        self._signals: tuple[Signal[Any], ...] = trace_config._signals
+
+    @property
+    def session(self) -> Any:
+        """The session passed to callbacks."""
+        return self._session
+
+    @property
+    def trace_config(self) -> TraceConfig:
+        """The config whose signals this trace sends."""
+        return self._trace_config
 
     @property
     def trace_config_ctx(self) -> Any:
-        return self._ctx
+        """This request's context for :attr:`trace_config`."""
+        return self._trace_config_ctx
 
-    async def _send(self, signal: str, params: object) -> None:
-        sig: Signal[Any] = getattr(self._config, signal)
-        if sig:
-            await sig.send(self._session, self._ctx, params)
+    # aiohttp's 16 signals. The method names are aiohttp's own (Trace.send_request_headers
+    # sends on_request_headers_sent), which the connector and the client call.
+    send_request_start = _sender(TraceConfig.on_request_start)
+    send_request_chunk_sent = _sender(TraceConfig.on_request_chunk_sent)
+    send_response_chunk_received = _sender(TraceConfig.on_response_chunk_received)
+    send_request_end = _sender(TraceConfig.on_request_end)
+    send_request_exception = _sender(TraceConfig.on_request_exception)
+    send_request_redirect = _sender(TraceConfig.on_request_redirect)
+    send_request_headers = _sender(TraceConfig.on_request_headers_sent)
+    send_connection_queued_start = _sender(TraceConfig.on_connection_queued_start)
+    send_connection_queued_end = _sender(TraceConfig.on_connection_queued_end)
+    send_connection_create_start = _sender(TraceConfig.on_connection_create_start)
+    send_connection_create_end = _sender(TraceConfig.on_connection_create_end)
+    send_connection_reuseconn = _sender(TraceConfig.on_connection_reuseconn)
+    send_dns_resolvehost_start = _sender(TraceConfig.on_dns_resolvehost_start)
+    send_dns_resolvehost_end = _sender(TraceConfig.on_dns_resolvehost_end)
+    send_dns_cache_hit = _sender(TraceConfig.on_dns_cache_hit)
+    send_dns_cache_miss = _sender(TraceConfig.on_dns_cache_miss)
+    # ketch extensions: the connector sends the TLS pair around each handshake, the
+    # client sends body-end when a response body has been read to its end.
+    send_tls_handshake_start = _sender(TraceConfig.on_tls_handshake_start)
+    send_tls_handshake_end = _sender(TraceConfig.on_tls_handshake_end)
+    send_response_body_end = _sender(TraceConfig.on_response_body_end)
 
-    async def send_request_start(self, method: str, url: Any, headers: Any) -> None:
-        await self._send("on_request_start", p.TraceRequestStartParams(method, url, headers))
+    def __repr__(self) -> str:
+        return f"<Trace {self._trace_config!r} ctx={self._trace_config_ctx!r}>"
 
-    async def send_request_chunk_sent(self, method: str, url: Any, chunk: bytes) -> None:
-        await self._send("on_request_chunk_sent", p.TraceRequestChunkSentParams(method, url, chunk))
 
-    async def send_response_chunk_received(self, method: str, url: Any, chunk: bytes) -> None:
-        await self._send(
-            "on_response_chunk_received", p.TraceResponseChunkReceivedParams(method, url, chunk)
-        )
+_name_senders(Trace)
 
-    async def send_request_end(self, method: str, url: Any, headers: Any, response: object) -> None:
-        await self._send("on_request_end", p.TraceRequestEndParams(method, url, headers, response))
+NO_TRACES: tuple[Trace, ...] = ()
+"""What :func:`make_traces` returns without trace configs: one shared empty tuple."""
 
-    async def send_request_exception(
-        self, method: str, url: Any, headers: Any, exception: BaseException
-    ) -> None:
-        await self._send(
-            "on_request_exception", p.TraceRequestExceptionParams(method, url, headers, exception)
-        )
 
-    async def send_request_redirect(
-        self, method: str, url: Any, headers: Any, response: object
-    ) -> None:
-        await self._send(
-            "on_request_redirect", p.TraceRequestRedirectParams(method, url, headers, response)
-        )
+def make_traces(
+    session: Any, trace_configs: Sequence[TraceConfig], trace_request_ctx: Any = None
+) -> tuple[Trace, ...]:
+    """Make the traces of one request: one per config, each with a fresh context.
 
-    async def send_request_headers(self, method: str, url: Any, headers: Any) -> None:
-        await self._send(
-            "on_request_headers_sent", p.TraceRequestHeadersSentParams(method, url, headers)
-        )
+    Args:
+        session: the ``ClientSession`` making the request.
+        trace_configs: the session's trace configs.
+        trace_request_ctx: the request's ``trace_request_ctx=``, passed to every
+            config's context factory.
 
-    async def send_connection_queued_start(self) -> None:
-        await self._send("on_connection_queued_start", p.TraceConnectionQueuedStartParams())
+    Returns:
+        The shared empty tuple :data:`NO_TRACES` when there are no configs (nothing is
+        allocated, so ``if traces:`` skips all tracing work), else one :class:`Trace` per
+        config, in order. A config not yet frozen is frozen here, so signals in use never
+        change mid-request.
 
-    async def send_connection_queued_end(self) -> None:
-        await self._send("on_connection_queued_end", p.TraceConnectionQueuedEndParams())
-
-    async def send_connection_create_start(self) -> None:
-        await self._send("on_connection_create_start", p.TraceConnectionCreateStartParams())
-
-    async def send_connection_create_end(self) -> None:
-        await self._send("on_connection_create_end", p.TraceConnectionCreateEndParams())
-
-    async def send_connection_reuseconn(self) -> None:
-        await self._send("on_connection_reuseconn", p.TraceConnectionReuseconnParams())
-
-    async def send_dns_resolvehost_start(self, host: str) -> None:
-        await self._send("on_dns_resolvehost_start", p.TraceDnsResolveHostStartParams(host))
-
-    async def send_dns_resolvehost_end(self, host: str) -> None:
-        await self._send("on_dns_resolvehost_end", p.TraceDnsResolveHostEndParams(host))
-
-    async def send_dns_cache_hit(self, host: str) -> None:
-        await self._send("on_dns_cache_hit", p.TraceDnsCacheHitParams(host))
-
-    async def send_dns_cache_miss(self, host: str) -> None:
-        await self._send("on_dns_cache_miss", p.TraceDnsCacheMissParams(host))
-
-    async def send_tls_handshake_start(self) -> None:
-        await self._send("on_tls_handshake_start", p.TraceTlsHandshakeStartParams())
-
-    async def send_tls_handshake_end(self) -> None:
-        await self._send("on_tls_handshake_end", p.TraceTlsHandshakeEndParams())
-
-    async def send_response_body_end(self, method: str, url: Any) -> None:
-        await self._send("on_response_body_end", p.TraceResponseBodyEndParams(method, url))
+    Raises:
+        Exception: whatever a context factory raises.
+    """
+    if not trace_configs:
+        return NO_TRACES
+    traces = []
+    for config in trace_configs:
+        if not config._frozen:
+            config.freeze()
+        traces.append(Trace(session, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx)))
+    return tuple(traces)
