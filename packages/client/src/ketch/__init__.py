@@ -19,13 +19,32 @@ from ._exceptions import (
     ServerConnectionError,
     ServerDisconnectedError,
 )
+from ._formdata import FormData
+from ._multipart import MultipartWriter
+from ._payload import (
+    AsyncIterablePayload,
+    BufferedReaderPayload,
+    BytesIOPayload,
+    BytesPayload,
+    IOBasePayload,
+    JsonPayload,
+    Payload,
+    StringIOPayload,
+    StringPayload,
+    TextIOPayload,
+    get_payload,
+)
 from ._response import ClientResponse, RequestInfo
 from ._session import ClientSession, request
 from ._streams import StreamReader
 from ._version import __version__
 
 __all__ = [
+    "AsyncIterablePayload",
     "BaseConnector",
+    "BufferedReaderPayload",
+    "BytesIOPayload",
+    "BytesPayload",
     "ClientConnectionError",
     "ClientConnectorDNSError",
     "ClientConnectorError",
@@ -37,12 +56,21 @@ __all__ = [
     "ClientResponseError",
     "ClientSession",
     "ContentTypeError",
+    "FormData",
+    "IOBasePayload",
     "InvalidURL",
+    "JsonPayload",
+    "MultipartWriter",
+    "Payload",
     "RequestInfo",
     "ServerConnectionError",
     "ServerDisconnectedError",
     "StreamReader",
+    "StringIOPayload",
+    "StringPayload",
     "TCPConnector",
-    "__version__",
+    "TextIOPayload",
+    "get_payload",
     "request",
+    "__version__",
 ]
