@@ -5,21 +5,27 @@ Theory of operation: the protocol either buffers received bytes for :meth:`Conne
 a :class:`Receiver` the caller installed (the ketch client feeds its parser this way, with no
 task switch per piece). Writes go straight to the transport; :meth:`Connection.drain` waits
 while the transport's buffer is over its high-water mark.
+
+While a connection sits idle in the pool, the protocol reports anything the peer does to
+its connector: end of stream or unsolicited bytes make the connection unusable, and it is
+closed and forgotten at once rather than found dead at the next request.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import Hashable
+import socket
 from typing import TYPE_CHECKING, Protocol
 
 from ._exceptions import ServerDisconnectedError
 
 if TYPE_CHECKING:
+    from ._key import ConnectionKey
     from ._pool import BaseConnector
 
 __all__ = ["Connection", "Receiver", "ConnectionProtocol"]
+
+_PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
 
 
 class Receiver(Protocol):
@@ -31,24 +37,33 @@ class Receiver(Protocol):
 
 
 class ConnectionProtocol(asyncio.Protocol):
-    """The asyncio protocol of every ketch connection."""
+    """The asyncio protocol of every ketch connection.
+
+    Kept small (slots, buffers and futures made only when used): a client may hold
+    thousands of these.
+    """
 
     __slots__ = (
-        "transport", "receiver", "_loop", "_buffer", "_eof", "_exc", "_read_waiter",
-        "_paused", "_drain_waiter", "_closed", "is_connected",
+        "transport", "receiver", "sock", "pool", "idle_expires", "_loop", "_buffer", "_eof",
+        "_exc", "_read_waiter", "_paused", "_drain_waiter", "_closed", "is_connected",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.transport: asyncio.Transport | None = None
         self.receiver: Receiver | None = None
-        self._buffer: deque[bytes] = deque()
+        # The connected socket when we made it ourselves: lets the pool peek for EOF.
+        self.sock: socket.socket | None = None
+        # Set by the connector that owns the connection; idle_expires is not None while idle.
+        self.pool: BaseConnector | None = None
+        self.idle_expires: float | None = None
+        self._buffer: list[bytes] | None = None
         self._eof = False
         self._exc: BaseException | None = None
         self._read_waiter: asyncio.Future[None] | None = None
         self._paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
-        self._closed: asyncio.Future[None] = loop.create_future()
+        self._closed: asyncio.Future[None] | None = None
         self.is_connected = False
 
     # asyncio callbacks
@@ -62,7 +77,14 @@ class ConnectionProtocol(asyncio.Protocol):
         if receiver is not None:
             receiver.data_received(data)
             return
-        self._buffer.append(data)
+        if self.idle_expires is not None:
+            # Bytes nobody asked for: the connection is out of step; never reuse it.
+            self._idle_broken()
+            return
+        if self._buffer is None:
+            self._buffer = [data]
+        else:
+            self._buffer.append(data)
         self._wake_reader()
 
     def eof_received(self) -> bool:
@@ -70,6 +92,8 @@ class ConnectionProtocol(asyncio.Protocol):
         receiver = self.receiver
         if receiver is not None:
             receiver.eof_received()
+        if self.idle_expires is not None:
+            self._idle_broken()
         self._wake_reader()
         return False
 
@@ -85,8 +109,12 @@ class ConnectionProtocol(asyncio.Protocol):
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(ServerDisconnectedError("connection lost while writing"))
-        if not self._closed.done():
+        if self._closed is not None and not self._closed.done():
             self._closed.set_result(None)
+        self.sock = None
+        pool = self.pool
+        if pool is not None:
+            pool._connection_lost(self)
 
     def pause_writing(self) -> None:
         self._paused = True
@@ -98,6 +126,11 @@ class ConnectionProtocol(asyncio.Protocol):
             waiter.set_result(None)
 
     # helpers
+    def _idle_broken(self) -> None:
+        transport = self.transport
+        if transport is not None:
+            transport.close()
+
     def _wake_reader(self) -> None:
         waiter = self._read_waiter
         if waiter is not None and not waiter.done():
@@ -107,7 +140,40 @@ class ConnectionProtocol(asyncio.Protocol):
     def has_eof(self) -> bool:
         return self._eof
 
+    def is_alive(self) -> bool:
+        """True when the connection can carry a new exchange: open, no EOF, nothing unread.
+
+        Also peeks at the socket, so an end of stream (or stray bytes) that arrived but
+        was not yet processed by the event loop is seen before the connection is reused.
+        """
+        transport = self.transport
+        if not self.is_connected or self._eof or self._buffer or transport is None:
+            return False
+        if transport.is_closing():
+            return False
+        sock = self.sock
+        if sock is not None:
+            try:
+                sock.recv(1, _PEEK_FLAGS)
+            except (BlockingIOError, InterruptedError):
+                return True
+            except OSError:
+                return False
+            return False  # b"" (end of stream) or stray bytes
+        return True
+
+    def close_transport(self) -> None:
+        """Close the transport (no-op if already closing)."""
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.close()
+
     async def wait_closed(self) -> None:
+        """Wait until asyncio reported the transport closed (``connection_lost``)."""
+        if not self.is_connected and self.transport is not None:
+            return
+        if self._closed is None:
+            self._closed = self._loop.create_future()
         await asyncio.shield(self._closed)
 
     async def drain(self) -> None:
@@ -116,7 +182,10 @@ class ConnectionProtocol(asyncio.Protocol):
         if not self.is_connected:
             raise ServerDisconnectedError("connection lost while writing")
         self._drain_waiter = self._loop.create_future()
-        await self._drain_waiter
+        try:
+            await self._drain_waiter
+        finally:
+            self._drain_waiter = None
 
     async def read(self) -> bytes:
         while not self._buffer:
@@ -127,7 +196,9 @@ class ConnectionProtocol(asyncio.Protocol):
                 await self._read_waiter
             finally:
                 self._read_waiter = None
-        return self._buffer.popleft()
+        buffer = self._buffer
+        self._buffer = None
+        return buffer[0] if len(buffer) == 1 else b"".join(buffer)
 
     def has_unread_data(self) -> bool:
         return bool(self._buffer)
@@ -144,7 +215,9 @@ class Connection:
 
     __slots__ = ("_connector", "_key", "_protocol", "_released")
 
-    def __init__(self, connector: BaseConnector, key: Hashable, protocol: ConnectionProtocol) -> None:
+    def __init__(
+        self, connector: BaseConnector, key: ConnectionKey, protocol: ConnectionProtocol
+    ) -> None:
         self._connector = connector
         self._key = key
         self._protocol = protocol
@@ -154,37 +227,59 @@ class Connection:
         return f"<Connection {self._key!r}>"
 
     @property
-    def key(self) -> Hashable:
+    def key(self) -> ConnectionKey:
+        """The key this connection was acquired for."""
         return self._key
 
     @property
     def protocol(self) -> ConnectionProtocol:
+        """The asyncio protocol under the connection."""
         return self._protocol
 
     @property
     def transport(self) -> asyncio.Transport | None:
+        """The asyncio transport, or None once released or closed."""
         return self._protocol.transport if not self._released else None
 
     @property
     def closed(self) -> bool:
+        """True once released, closed, or lost."""
         return self._released or not self._protocol.is_connected
 
     def set_receiver(self, receiver: Receiver | None) -> None:
-        """Deliver received bytes to *receiver* as they arrive (None: buffer for read())."""
-        self._protocol.receiver = receiver
+        """Deliver received bytes to *receiver* as they arrive (None: buffer for read()).
+
+        Bytes already buffered for :meth:`read` are handed to the new receiver first.
+        """
+        proto = self._protocol
+        proto.receiver = receiver
+        if receiver is not None and proto._buffer:
+            buffered = proto._buffer
+            proto._buffer = None
+            for piece in buffered:
+                receiver.data_received(piece)
 
     def write(self, data: bytes) -> None:
+        """Send *data* (buffered by the transport; see :meth:`drain`).
+
+        Raises:
+            ServerDisconnectedError: the connection is closed.
+        """
         transport = self._protocol.transport
         if self._released or transport is None or transport.is_closing():
             raise ServerDisconnectedError("connection closed before the request was sent")
         transport.write(data)
 
     async def drain(self) -> None:
-        """Wait while the transport's write buffer is full."""
+        """Wait while the transport's write buffer is full.
+
+        Raises:
+            ServerDisconnectedError: the connection was lost while waiting.
+        """
         await self._protocol.drain()
 
     async def read(self) -> bytes:
-        """The next bytes received, or b"" once the peer has closed."""
+        """The bytes received since the last call (waiting for some), or b"" at end of stream."""
         return await self._protocol.read()
 
     def release(self) -> None:
