@@ -22,6 +22,7 @@ from ketch_connector import (
     ClientError,
     ClientOSError,
     ClientProxyConnectionError,
+    ClientResponseError,
     ServerConnectionError,
     ServerDisconnectedError,
 )
@@ -40,41 +41,6 @@ __all__ = [
     "ClientPayloadError",
     "InvalidURL",
 ]
-
-
-class ClientResponseError(ClientError):
-    """A response that is an error (``raise_for_status``) or could not be handled.
-
-    Attributes:
-        request_info: the request that got this response.
-        history: earlier responses of the same request (redirects).
-        status: the HTTP status code.
-        message: the reason phrase or a description.
-        headers: the response headers, or None.
-    """
-
-    def __init__(
-        self,
-        request_info: Any,
-        history: tuple[Any, ...],
-        *,
-        status: int | None = None,
-        message: str = "",
-        headers: Any = None,
-    ) -> None:
-        self.request_info = request_info
-        self.status = status if status is not None else 0
-        self.message = message
-        self.headers = headers
-        self.history = history
-        self.args = (request_info, history)
-
-    def __str__(self) -> str:
-        url = getattr(self.request_info, "real_url", "")
-        return f"{self.status}, message={self.message!r}, url={str(url)!r}"
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.request_info!r}, {self.history!r}, status={self.status}, message={self.message!r})"
 
 
 class ContentTypeError(ClientResponseError):
