@@ -5,6 +5,8 @@
 
 from ketch_connector import BaseConnector, TCPConnector
 
+from ._auth import BasicAuth
+from ._digest import DigestAuthMiddleware
 from ._exceptions import (
     ClientConnectionError,
     ClientConnectorDNSError,
@@ -42,6 +44,7 @@ from ._version import __version__
 __all__ = [
     "AsyncIterablePayload",
     "BaseConnector",
+    "BasicAuth",
     "BufferedReaderPayload",
     "BytesIOPayload",
     "BytesPayload",
@@ -56,6 +59,7 @@ __all__ = [
     "ClientResponseError",
     "ClientSession",
     "ContentTypeError",
+    "DigestAuthMiddleware",
     "FormData",
     "IOBasePayload",
     "InvalidURL",
