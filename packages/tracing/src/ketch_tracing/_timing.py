@@ -268,6 +268,7 @@ class TimingTrace(TraceConfig):
     async def _request_end(self, session: Any, ctx: Any, params: p.TraceRequestEndParams) -> None:
         rec: _Recorder = ctx.ketch_timing
         rec.head = self._clock()
+        rec.method, rec.url = params.method, params.url
         self._by_response[params.response] = rec
 
     async def _body_end(self, session: Any, ctx: Any, params: p.TraceResponseBodyEndParams) -> None:
