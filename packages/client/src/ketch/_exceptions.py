@@ -40,6 +40,12 @@ __all__ = [
     "ContentTypeError",
     "ClientPayloadError",
     "InvalidURL",
+    "InvalidUrlClientError",
+    "RedirectClientError",
+    "NonHttpUrlClientError",
+    "InvalidUrlRedirectClientError",
+    "NonHttpUrlRedirectClientError",
+    "TooManyRedirects",
 ]
 
 
@@ -79,3 +85,27 @@ class InvalidURL(ClientError, ValueError):
         if self._description:
             return f"{self._url} - {self._description}"
         return str(self._url)
+
+
+class InvalidUrlClientError(InvalidURL):
+    """The request URL is not usable (no host, cannot be parsed)."""
+
+
+class RedirectClientError(ClientError):
+    """A redirect could not be followed."""
+
+
+class NonHttpUrlClientError(ClientError):
+    """The request URL's scheme is not http or https."""
+
+
+class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):
+    """A redirect's Location is not a usable URL."""
+
+
+class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
+    """A redirect's Location points to a scheme other than http or https."""
+
+
+class TooManyRedirects(ClientResponseError):
+    """The request was redirected ``max_redirects`` times; ``history`` holds the hops."""

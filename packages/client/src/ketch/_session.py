@@ -1,40 +1,166 @@
-"""ClientSession: the entry point users know from aiohttp."""
+"""ClientSession: aiohttp's entry point, and the pipeline of one request.
+
+Theory of operation. ``session.get(url)`` returns a :class:`_RequestContextManager` around
+the coroutine :meth:`ClientSession._request`, which:
+
+1. normalizes the arguments once (URL and params, body payload, timeouts, traces);
+2. per hop, builds a :class:`ClientRequest` with all headers in place (credentials and
+   cookies re-derived for the hop's URL) and passes it down the middleware chain to
+   :meth:`ClientSession._send`, which serializes the head (CR/LF/NUL refused before a
+   connection is taken), acquires a connection, writes, and waits for the head;
+3. stores the hop's ``Set-Cookie`` in the jar and follows redirects (see ``_redirects``);
+4. applies ``raise_for_status`` and sends ``request_end`` (or ``request_exception``).
+
+Everything that does not depend on the request is computed once per session (auto headers,
+keyed by the version of ``session.headers`` so later changes are seen) or cached per
+origin (Host values, connection keys). With no trace configs no trace object exists and
+no signal is awaited.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
+import json as _json
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
+import traceback
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping, Sequence
+from http.cookies import BaseCookie, Morsel, SimpleCookie
 from types import TracebackType
 from typing import Any
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, MultiDict, getversion
 from yarl import URL
 
 import ketch_http1 as h1
-from ketch_connector import BaseConnector, ConnectionKey, TCPConnector
+from ketch_connector import (
+    BaseConnector,
+    ClientConnectorError,
+    ClientError,
+    ClientOSError,
+    ConnectionKey,
+    ServerDisconnectedError,
+    TCPConnector,
+)
+from ketch_cookies import AbstractCookieJar
+from ketch_tracing import Trace, TraceConfig
 
-from ._exceptions import InvalidURL
-from ._response import ClientResponse, RequestInfo, ResponseHandler
+from ._auth import BasicAuth
+from ._exceptions import (
+    ClientPayloadError,
+    InvalidUrlClientError,
+    NonHttpUrlClientError,
+    TooManyRedirects,
+)
+from ._helpers import HttpVersion, HttpVersion11
+from ._middlewares import ClientMiddlewareType, build_client_middlewares
+from ._payload import JsonPayload
+from ._proxy import ProxyInfo, ProxySettings
+from ._redirects import REDIRECT_STATUSES, next_hop
+from ._request import BodyPayload, ClientRequest, compressor_for, to_payload, write_body
+from ._handler import ResponseHandler
+from ._response import ClientResponse
+from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, deadline_after
 from ._version import __version__
 
 __all__ = ["ClientSession", "request"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} ketch/{__version__}"
+_ACCEPT_ENCODING = ", ".join(
+    e for e in ("gzip", "deflate", "br", "zstd") if e in h1.SUPPORTED_ENCODINGS
+)
+# RFC 9110 §9.2.2: a request with these methods may be retried on a fresh connection when
+# a pooled one turns out to have been closed by the server.
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+
+
+class _Sentinel:
+    def __repr__(self) -> str:
+        return "<default>"
+
+
+_SENTINEL: Any = _Sentinel()
 JSONEncoder = Callable[[Any], str]
+CharsetResolver = Callable[[ClientResponse, bytes], str]
+
+
+def _utf8(resp: ClientResponse, body: bytes) -> str:
+    return "utf-8"
+
+
+class _HopOptions:
+    """The per-request settings the bottom handler needs (shared when unchanged)."""
+
+    __slots__ = ("timeout", "read_until_eof", "auto_decompress", "read_bufsize", "limits",
+                 "traces")
+
+    def __init__(self, timeout: ClientTimeout, read_until_eof: bool, auto_decompress: bool,
+                 read_bufsize: int, limits: h1.Limits, traces: list[Trace] | None) -> None:
+        self.timeout = timeout
+        self.read_until_eof = read_until_eof
+        self.auto_decompress = auto_decompress
+        self.read_bufsize = read_bufsize
+        self.limits = limits
+        self.traces = traces
+
+
+class _Call:
+    """What stays the same across the hops of one request."""
+
+    __slots__ = ("skip", "encoding", "expect100", "ssl", "server_hostname", "chain",
+                 "allow_redirects", "max_redirects", "proxy", "proxy_auth", "proxy_headers",
+                 "opts", "deadline")
+
+    def __init__(self, skip: frozenset[str], encoding: str | None, expect100: bool, ssl: Any,
+                 server_hostname: str | None, chain: tuple[ClientMiddlewareType, ...],
+                 allow_redirects: bool, max_redirects: int, proxy: str | URL | None,
+                 proxy_auth: BasicAuth | None, proxy_headers: Any, opts: _HopOptions) -> None:
+        self.skip = skip
+        self.encoding = encoding
+        self.expect100 = expect100
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self.chain = chain
+        self.allow_redirects = allow_redirects
+        self.max_redirects = max_redirects
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth
+        self.proxy_headers = proxy_headers
+        self.opts = opts
+        self.deadline: float | None = None
 
 
 class ClientSession:
-    """A session: shared connection pool, default headers and cookies for many requests.
+    """A session: connection pool, cookie jar and defaults shared by many requests.
 
     Args:
-        base_url: prefix for relative request URLs.
-        connector: the connection pool; one is created (and owned) when None.
-        headers: default headers for every request (copied).
-        json_serialize: the function turning ``json=`` values into text.
+        base_url: prefix for relative request URLs (absolute; resolved with RFC 3986 rules).
+        connector: the connection pool; a ``TCPConnector`` is created (and owned) if None.
+        cookies: cookies to put in the jar at start.
+        headers: default headers for every request (copied into ``session.headers``).
+        proxy, proxy_auth: the default proxy and its credentials.
+        proxy_headers: default extra headers for the proxy (a ketch addition).
+        skip_auto_headers: header names not generated automatically (User-Agent, ...).
+        auth: default ``BasicAuth`` for requests to the base URL's origin (or, without a
+            base URL, to the origin of each request's first hop).
+        json_serialize: turns ``json=`` values into text.
+        version: the HTTP version sent (``HttpVersion11``).
+        cookie_jar: the jar; a ``CookieJar`` when None.
         connector_owner: close the connector when the session closes.
+        raise_for_status: True, or an async callable ``f(response)``, checks every response.
+        timeout: a :class:`ClientTimeout` (default: 300 s total, 30 s socket connect).
+        auto_decompress: decode gzip/deflate/br/zstd response bodies.
+        trust_env: take proxies from the environment and credentials from ``.netrc``.
+        requote_redirect_url: re-quote ``Location`` URLs.
+        trace_configs: ``TraceConfig`` objects whose signals every request sends.
+        read_bufsize: the response stream's buffer limit in bytes.
+        max_line_size, max_field_size, max_headers: limits for parsing response heads.
+        fallback_charset_resolver: ``f(response, body) -> encoding`` used by ``text()`` when
+            the Content-Type names no charset.
+        middlewares: client middlewares wrapped around every hop.
     """
 
     def __init__(
@@ -42,39 +168,166 @@ class ClientSession:
         base_url: str | URL | None = None,
         *,
         connector: BaseConnector | None = None,
-        headers: Mapping[str, str] | None = None,
-        json_serialize: JSONEncoder = json.dumps,
+        cookies: Any = None,
+        headers: Any = None,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        json_serialize: JSONEncoder = _json.dumps,
+        version: HttpVersion = HttpVersion11,
+        cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
+        raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]] = False,
+        timeout: ClientTimeout = _SENTINEL,
+        auto_decompress: bool = True,
+        trust_env: bool = False,
+        requote_redirect_url: bool = True,
+        trace_configs: list[TraceConfig] | None = None,
+        read_bufsize: int = 2**16,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        fallback_charset_resolver: CharsetResolver = _utf8,
+        middlewares: Sequence[ClientMiddlewareType] = (),
+        proxy_headers: Any = None,
     ) -> None:
+        self._closed = True  # until fully built, so __del__ never warns about a half-made one
         self._loop = asyncio.get_running_loop()
-        self._base_url = URL(base_url) if base_url is not None else None
-        if connector is None:
-            connector = TCPConnector()
-        self._connector = connector
+        self._source_traceback = (
+            traceback.extract_stack(sys._getframe(1)) if self._loop.get_debug() else None
+        )
+        if base_url is None:
+            self._base_url: URL | None = None
+        else:
+            self._base_url = URL(base_url)
+            if not self._base_url.absolute:
+                raise ValueError(f"base_url must be an absolute URL, got {str(base_url)!r}")
+        if auth is not None and not isinstance(auth, BasicAuth):
+            raise TypeError(f"auth must be a BasicAuth, got {type(auth).__name__}")
+        if timeout is _SENTINEL:
+            timeout = DEFAULT_TIMEOUT
+        elif not isinstance(timeout, ClientTimeout):
+            raise TypeError(f"timeout must be a ClientTimeout, got {timeout!r}")
+        self._connector = connector if connector is not None else TCPConnector()
         self._connector_owner = connector_owner
+        self._cookie_jar = cookie_jar if cookie_jar is not None else _default_jar()
+        if cookies:
+            self._cookie_jar.update_cookies(cookies)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
+        self._skip_auto_headers = frozenset(h.lower() for h in skip_auto_headers or ())
+        self._default_auth = auth
         self._json_serialize = json_serialize
+        self._version = version
+        self._raise_for_status = raise_for_status
+        self._timeout = timeout
+        self._auto_decompress = auto_decompress
+        self._trust_env = trust_env
+        self._requote_redirect_url = requote_redirect_url
+        self._trace_configs = list(trace_configs or ())
+        for tc in self._trace_configs:
+            tc.freeze()
+        self._read_bufsize = read_bufsize
+        self._max_line_size = max_line_size
+        self._max_field_size = max_field_size
+        self._max_headers = max_headers
+        self._limits = h1.Limits(max_line_size=max_line_size, max_field_size=max_field_size,
+                                 max_headers=max_headers)
+        self._fallback_charset_resolver = fallback_charset_resolver
+        self._middlewares = tuple(middlewares)
+        self._proxy = ProxySettings(proxy, proxy_auth, proxy_headers, trust_env)
+        self._proxy_active = proxy is not None or trust_env
+        self._auto_version = -1
+        self._auto: CIMultiDict[str] = CIMultiDict()
+        self._host_cache: dict[tuple[str, str, int | None], str] = {}
+        self._key_cache: dict[tuple[str, int, bool], ConnectionKey] = {}
+        self._opts = _HopOptions(timeout, True, auto_decompress, read_bufsize, self._limits, None)
         self._closed = False
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called (or the connector is closed)."""
+        return self._closed or self._connector.closed
 
     @property
     def connector(self) -> BaseConnector:
         return self._connector
 
     @property
+    def cookie_jar(self) -> AbstractCookieJar:
+        return self._cookie_jar
+
+    @property
     def headers(self) -> CIMultiDict[str]:
+        """The default headers (a copy of what was passed; changes apply to later requests)."""
         return self._default_headers
 
     @property
-    def closed(self) -> bool:
-        return self._closed
+    def skip_auto_headers(self) -> frozenset[str]:
+        return self._skip_auto_headers
 
+    @property
+    def auth(self) -> BasicAuth | None:
+        return self._default_auth
+
+    @property
+    def timeout(self) -> ClientTimeout:
+        return self._timeout
+
+    @property
+    def version(self) -> HttpVersion:
+        return self._version
+
+    @property
+    def json_serialize(self) -> JSONEncoder:
+        return self._json_serialize
+
+    @property
+    def connector_owner(self) -> bool:
+        return self._connector_owner
+
+    @property
+    def raise_for_status(self) -> bool | Callable[[ClientResponse], Awaitable[None]]:
+        return self._raise_for_status
+
+    @property
+    def auto_decompress(self) -> bool:
+        return self._auto_decompress
+
+    @property
+    def trust_env(self) -> bool:
+        return self._trust_env
+
+    @property
+    def requote_redirect_url(self) -> bool:
+        return self._requote_redirect_url
+
+    @property
+    def trace_configs(self) -> list[TraceConfig]:
+        return self._trace_configs
+
+    @property
+    def middlewares(self) -> tuple[ClientMiddlewareType, ...]:
+        return self._middlewares
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    # ------------------------------------------------------------------ lifecycle
     async def close(self) -> None:
-        """Close the session (and its connector when it owns it)."""
+        """Close the session, and its connector when the session owns it."""
         if self._closed:
             return
         self._closed = True
         if self._connector_owner:
             await self._connector.close()
+
+    def detach(self) -> None:
+        """Forget the connector without closing it (the session counts as closed)."""
+        self._closed = True
+        self._connector_owner = False
 
     async def __aenter__(self) -> ClientSession:
         return self
@@ -85,102 +338,490 @@ class ClientSession:
     ) -> None:
         await self.close()
 
+    def __del__(self, _warnings: Any = warnings) -> None:
+        if getattr(self, "_closed", True):
+            return
+        where = ""
+        if self._source_traceback is not None:
+            where = "; created at (most recent call last):\n" + "".join(
+                traceback.format_list(self._source_traceback)
+            )
+        _warnings.warn(f"Unclosed client session {self!r}{where}", ResourceWarning, source=self)
+        context: dict[str, Any] = {"client_session": self, "message": "Unclosed client session"}
+        if self._source_traceback is not None:
+            context["source_traceback"] = self._source_traceback
+        with contextlib.suppress(RuntimeError):  # the loop may already be closed
+            self._loop.call_exception_handler(context)
+
+    # ------------------------------------------------------------------ verbs
     def request(self, method: str, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        """Send a request; use as ``async with`` or ``await``."""
+        """Send a request; use as ``async with`` or ``await`` (see :meth:`_request`)."""
         return _RequestContextManager(self._request(method, url, **kwargs))
 
-    def get(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("GET", url, **kwargs))
+    def get(self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
+        """GET *url*; keyword arguments as :meth:`request`."""
+        return _RequestContextManager(
+            self._request("GET", url, allow_redirects=allow_redirects, **kwargs))
 
-    def post(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("POST", url, **kwargs))
+    def options(self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
+        """OPTIONS *url*; keyword arguments as :meth:`request`."""
+        return _RequestContextManager(
+            self._request("OPTIONS", url, allow_redirects=allow_redirects, **kwargs))
 
-    def put(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("PUT", url, **kwargs))
+    def head(self, url: str | URL, *, allow_redirects: bool = False, **kwargs: Any) -> _RequestContextManager:
+        """HEAD *url* (redirects not followed by default, as in aiohttp)."""
+        return _RequestContextManager(
+            self._request("HEAD", url, allow_redirects=allow_redirects, **kwargs))
 
-    def patch(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("PATCH", url, **kwargs))
+    def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """POST *url* with *data*; keyword arguments as :meth:`request`."""
+        return _RequestContextManager(self._request("POST", url, data=data, **kwargs))
+
+    def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """PUT *url* with *data*; keyword arguments as :meth:`request`."""
+        return _RequestContextManager(self._request("PUT", url, data=data, **kwargs))
+
+    def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """PATCH *url* with *data*; keyword arguments as :meth:`request`."""
+        return _RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
 
     def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
+        """DELETE *url*; keyword arguments as :meth:`request`."""
         return _RequestContextManager(self._request("DELETE", url, **kwargs))
 
-    def head(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("HEAD", url, **kwargs))
+    # ------------------------------------------------------------------ building
+    def _build_url(self, str_or_url: str | URL) -> URL:
+        try:
+            url = URL(str_or_url) if not isinstance(str_or_url, URL) else str_or_url
+        except (ValueError, TypeError) as exc:
+            raise InvalidUrlClientError(str_or_url, str(exc)) from exc
+        if self._base_url is not None and not url.absolute:
+            url = self._base_url.join(url)
+        scheme = url.scheme
+        if scheme not in _DEFAULT_PORTS:
+            if not scheme:
+                raise InvalidUrlClientError(str_or_url, "not an absolute URL")
+            raise NonHttpUrlClientError(url)
+        if not url.raw_host:
+            raise InvalidUrlClientError(str_or_url, "the URL has no host")
+        return url
 
-    def options(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("OPTIONS", url, **kwargs))
+    def _auto_headers(self) -> CIMultiDict[str]:
+        """Session defaults plus the automatic headers, rebuilt when ``headers`` changes."""
+        defaults = self._default_headers
+        version = getversion(defaults)  # type: ignore[arg-type]  # CIMultiDict is a MultiDict
+        if version != self._auto_version:
+            auto = CIMultiDict(defaults)
+            skip = self._skip_auto_headers
+            for name, value in (("Accept", "*/*"), ("Accept-Encoding", _ACCEPT_ENCODING),
+                                ("User-Agent", _USER_AGENT)):
+                if name not in auto and name.lower() not in skip:
+                    auto[name] = value
+            self._auto = auto
+            self._auto_version = version
+        return self._auto
 
-    def _build_url(self, url: str | URL) -> URL:
-        u = URL(url) if isinstance(url, str) else url
-        if self._base_url is not None and not u.is_absolute():
-            u = self._base_url.join(u)
-        if u.scheme not in _DEFAULT_PORTS or not u.host:
-            raise InvalidURL(u, "expected an absolute http:// or https:// URL")
-        return u
+    def _host_value(self, url: URL) -> str:
+        scheme = url.scheme
+        raw_host = url.raw_host
+        assert raw_host is not None
+        port = url.explicit_port
+        cache_key = (scheme, raw_host, port)
+        value = self._host_cache.get(cache_key)
+        if value is None:
+            value = h1.host_header(raw_host, port, _DEFAULT_PORTS[scheme])
+            if len(self._host_cache) < 1024:
+                self._host_cache[cache_key] = value
+        return value
 
+    def _connection_key(self, req: ClientRequest) -> ConnectionKey:
+        url = req.url
+        host = url.raw_host
+        assert host is not None
+        is_ssl = url.scheme == "https"
+        port = url.port or (443 if is_ssl else 80)
+        proxy = req.proxy
+        if req.ssl is True and req.server_hostname is None and proxy is None:
+            ck = (host, port, is_ssl)
+            key = self._key_cache.get(ck)
+            if key is None:
+                key = ConnectionKey(host, port, is_ssl)
+                if len(self._key_cache) < 1024:
+                    self._key_cache[ck] = key
+            return key
+        return ConnectionKey(
+            host, port, is_ssl, req.ssl, req.server_hostname,
+            str(proxy) if proxy is not None else None,
+            req.proxy_auth if proxy is not None else None,
+            req.proxy_headers if proxy is not None and req.proxy_headers else None,
+        )
+
+    # ------------------------------------------------------------------ sending one hop
+    async def _send(self, req: ClientRequest, call: _Call) -> ClientResponse:
+        """The bottom of the middleware chain: send *req* on a connection, await the head."""
+        head = req.serialize_head()  # refuses CR/LF/NUL before any connection is taken
+        opts = call.opts
+        traces = opts.traces
+        timeout = opts.timeout
+        try:
+            conn = await self._connector.connect(
+                self._connection_key(req), traces or (),
+                timeout=timeout.connect, sock_connect=timeout.sock_connect,
+            )
+        except (ClientError, asyncio.TimeoutError):
+            raise
+        except OSError as exc:
+            raise ClientOSError(*exc.args) from exc
+        parser = h1.ResponseParser(opts.limits)
+        parser.start_response(req.method, decompress=opts.auto_decompress)
+        info = req.request_info
+        handler = ResponseHandler(
+            self._loop, conn, parser, read_bufsize=opts.read_bufsize,
+            read_timeout=timeout.sock_read, deadline=call.deadline, request_info=info,
+            traces=traces or (), method=req.method, url=req.url,
+        )
+        conn.set_receiver(handler)
+        try:
+            await write_body(conn, req, head, traces,
+                             handler.wait_continue if req.expect100 else None)
+            resp_head = await handler.head()
+        except BaseException as exc:
+            handler.abort()
+            if isinstance(exc, OSError) and not isinstance(exc, ClientError):
+                raise ClientOSError(*exc.args) from exc
+            raise
+        return ClientResponse(req.method, req.original_url, resp_head, handler.stream, handler,
+                              info, self._loop)
+
+    # ------------------------------------------------------------------ the request
     async def _request(
         self,
         method: str,
         str_or_url: str | URL,
         *,
-        data: bytes | str | None = None,
+        params: Any = None,
+        data: Any = None,
         json: Any = None,
-        headers: Mapping[str, str] | None = None,
+        cookies: Any = None,
+        headers: Any = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        allow_redirects: bool = True,
+        max_redirects: int = 10,
+        compress: str | bool | None = None,
+        chunked: bool | None = None,
+        expect100: bool = False,
+        raise_for_status: None | bool | Callable[[ClientResponse], Awaitable[None]] = None,
+        read_until_eof: bool = True,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        timeout: ClientTimeout | float | None = _SENTINEL,
+        ssl: Any = True,
+        server_hostname: str | None = None,
+        proxy_headers: Any = None,
+        trace_request_ctx: Any = None,
+        read_bufsize: int | None = None,
+        auto_decompress: bool | None = None,
+        max_line_size: int | None = None,
+        max_field_size: int | None = None,
+        max_headers: int | None = None,
+        middlewares: Sequence[ClientMiddlewareType] | None = None,
     ) -> ClientResponse:
+        """Send a request and return the response (after redirects).
+
+        Raises:
+            RuntimeError: the session is closed.
+            ValueError: ``data`` with ``json``; ``auth`` with credentials in the URL; CR, LF
+                or NUL in the method, URL, a header or the version.
+            InvalidUrlClientError, NonHttpUrlClientError: the URL cannot be requested.
+            TooManyRedirects: more than *max_redirects* redirects.
+            asyncio.TimeoutError: the total timeout expired (ConnectionTimeoutError,
+                SocketTimeoutError for the finer timeouts).
+            ClientError: any other failure, as aiohttp documents it.
+        """
         if self._closed:
             raise RuntimeError("Session is closed")
+        method = method.upper()
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
+        if auth is not None and not isinstance(auth, BasicAuth):
+            raise TypeError(f"auth must be a BasicAuth, got {type(auth).__name__}")
         url = self._build_url(str_or_url)
-        method = method.upper()
-        hdrs = CIMultiDict(self._default_headers)
-        if headers:
-            hdrs.update(headers)
-        body = b""
+        if params:
+            url = url.extend_query(params)
+        payload: BodyPayload | None
         if json is not None:
-            body = self._json_serialize(json).encode("utf-8")
-            hdrs.setdefault("Content-Type", "application/json")
-        elif isinstance(data, str):
-            body = data.encode("utf-8")
-            hdrs.setdefault("Content-Type", "text/plain; charset=utf-8")
-        elif data is not None:
-            body = bytes(data)
-            hdrs.setdefault("Content-Type", "application/octet-stream")
-        host = url.raw_host
-        assert host is not None
-        port = url.port or _DEFAULT_PORTS[url.scheme]
-        if "Host" not in hdrs:
-            hdrs["Host"] = h1.host_header(host, url.explicit_port, _DEFAULT_PORTS[url.scheme])
-        hdrs.setdefault("Accept", "*/*")
-        hdrs.setdefault("Accept-Encoding", "gzip, deflate")
-        hdrs.setdefault("User-Agent", _USER_AGENT)
-        if body or method in ("POST", "PUT", "PATCH"):
-            hdrs["Content-Length"] = str(len(body))
-        head = h1.serialize_head(method, url.raw_path_qs or "/", hdrs.items())
+            payload = JsonPayload(json, dumps=self._json_serialize)
+        else:
+            payload = to_payload(data)
+        encoding = compressor_for(compress)
 
-        key = ConnectionKey(host, port, url.scheme == "https")
-        conn = await self._connector.connect(key)
-        parser = h1.ResponseParser()
-        parser.start_response(method, decompress=True)
-        handler = ResponseHandler(self._loop, conn, parser)
-        conn.set_receiver(handler)
+        opts = self._opts
+        if timeout is not _SENTINEL:
+            if not isinstance(timeout, ClientTimeout):
+                timeout = ClientTimeout(total=timeout)
+        else:
+            timeout = self._timeout
+        traces: list[Trace] | None = None
+        if self._trace_configs:
+            traces = [Trace(self, tc, tc.trace_config_ctx(trace_request_ctx=trace_request_ctx))
+                      for tc in self._trace_configs]
+        if (timeout is not self._timeout or traces is not None or read_until_eof is not True
+                or read_bufsize is not None or auto_decompress is not None
+                or max_line_size is not None or max_field_size is not None
+                or max_headers is not None):
+            opts = self._custom_options(timeout, read_until_eof, read_bufsize, auto_decompress,
+                                        max_line_size, max_field_size, max_headers, traces)
+        base_headers = self._request_headers(headers, skip_auto_headers)
+        skip = self._skip_auto_headers
+        if skip_auto_headers is not None:
+            skip = skip | frozenset(h.lower() for h in skip_auto_headers)
+
+        if traces:
+            for t in traces:
+                await t.send_request_start(method, url, base_headers)
+        call = _Call(skip, encoding, expect100, ssl, server_hostname,
+                     self._middlewares if middlewares is None else tuple(middlewares),
+                     allow_redirects, max_redirects, proxy, proxy_auth, proxy_headers, opts)
+        deadline = call.deadline = deadline_after(self._loop.time(), timeout.total,
+                                                  timeout.ceil_threshold)
         try:
-            conn.write(head + body if len(body) < 65536 else head)
-            if len(body) >= 65536:
-                conn.write(body)
-            await conn.drain()
-            resp_head = await handler.head()
-        except BaseException:
-            handler.abort()
+            if deadline is None:
+                resp = await self._follow(call, method, url, base_headers, payload, cookies,
+                                          auth, chunked)
+            else:
+                async with asyncio.timeout_at(deadline):
+                    resp = await self._follow(call, method, url, base_headers, payload, cookies,
+                                              auth, chunked)
+            rfs = self._raise_for_status if raise_for_status is None else raise_for_status
+            if rfs:
+                try:
+                    if callable(rfs):
+                        await rfs(resp)
+                    else:
+                        resp.raise_for_status()
+                except BaseException:
+                    resp.release()
+                    raise
+        except BaseException as exc:
+            if traces:
+                for t in traces:
+                    await t.send_request_exception(method, url, base_headers, exc)
             raise
-        info = RequestInfo(url, method, CIMultiDictProxy(hdrs), url)
-        stream = handler._stream
-        assert stream is not None
-        return ClientResponse(method, url, resp_head, stream, handler, info, self._loop)
+        if traces:
+            for t in traces:
+                await t.send_request_end(method, url, base_headers, resp)
+        return resp
+
+    def _custom_options(
+        self, timeout: ClientTimeout, read_until_eof: bool, read_bufsize: int | None,
+        auto_decompress: bool | None, max_line_size: int | None, max_field_size: int | None,
+        max_headers: int | None, traces: list[Trace] | None,
+    ) -> _HopOptions:
+        limits = self._limits
+        if max_line_size is not None or max_field_size is not None or max_headers is not None:
+            limits = h1.Limits(
+                max_line_size=self._max_line_size if max_line_size is None else max_line_size,
+                max_field_size=self._max_field_size if max_field_size is None else max_field_size,
+                max_headers=self._max_headers if max_headers is None else max_headers,
+            )
+        return _HopOptions(
+            timeout, read_until_eof,
+            self._auto_decompress if auto_decompress is None else auto_decompress,
+            self._read_bufsize if read_bufsize is None else read_bufsize, limits, traces,
+        )
+
+    def _request_headers(self, headers: Any, skip_auto_headers: Iterable[str] | None) -> CIMultiDict[str]:
+        """Session defaults and auto headers, overridden by the request's own headers."""
+        auto = self._auto_headers()
+        if skip_auto_headers is not None:
+            extra = frozenset(h.lower() for h in skip_auto_headers)
+            result = CIMultiDict((k, v) for k, v in auto.items()
+                                 if k.lower() not in extra or k in self._default_headers)
+        else:
+            result = auto.copy()
+        if headers:
+            if not isinstance(headers, (MultiDict, CIMultiDict)):
+                headers = CIMultiDict(headers)
+            result.update(headers)
+        return result
+
+    async def _follow(
+        self, call: _Call, method: str, url: URL, base_headers: CIMultiDict[str],
+        payload: BodyPayload | None, cookies: Any, auth: BasicAuth | None, chunked: bool | None,
+    ) -> ClientResponse:
+        """Send hops until a response that is not a redirect to follow."""
+        chain = call.chain
+        opts = call.opts
+        if chain:
+            def bottom(r: ClientRequest) -> Awaitable[ClientResponse]:
+                return self._send(r, call)
+            handler = build_client_middlewares(bottom, chain)
+        history: list[ClientResponse] = []
+        crossed = False  # a hop left the first origin: its credentials stay behind
+        first_origin: URL | None = None
+        jar = self._cookie_jar
+        traces = opts.traces
+        retried = False
+        while True:
+            hop_url, url_auth = _strip_auth(url)
+            if url_auth is not None and auth is not None and not history:
+                raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
+            hop_auth = url_auth if url_auth is not None else (None if crossed else auth)
+            if hop_auth is None and self._default_auth is not None and not crossed:
+                if first_origin is None:
+                    first_origin = hop_url.origin()
+                base = self._base_url
+                if (base.origin() if base is not None else first_origin) == hop_url.origin():
+                    hop_auth = self._default_auth
+            proxy_info: ProxyInfo | None = None
+            if call.proxy is not None or self._proxy_active:
+                proxy_info = await self._proxy.choose(
+                    hop_url, proxy=call.proxy, proxy_auth=call.proxy_auth,
+                    proxy_headers=call.proxy_headers)
+                if (hop_auth is None and self._trust_env and hop_url.host is not None
+                        and "Authorization" not in base_headers):
+                    hop_auth = await self._proxy.netrc_auth(hop_url.host)
+            req = self._make_request(call, method, hop_url, url, base_headers, payload, cookies,
+                                     hop_auth, jar, chunked, proxy_info)
+            try:
+                resp = await (handler(req) if chain else self._send(req, call))
+            except (ServerDisconnectedError, ClientOSError) as exc:
+                # A pooled connection the server had closed: retry once on a new one
+                # (RFC 9112 §9.3.1), when the request may be repeated.
+                if (retried or isinstance(exc, ClientConnectorError) or method not in _IDEMPOTENT
+                        or (payload is not None and not payload.is_replayable)):
+                    raise
+                retried = True
+                continue
+            set_cookies = resp.headers.getall("Set-Cookie", ())
+            if set_cookies:
+                jar.update_cookies_from_headers(set_cookies, resp.url)
+            if resp.status not in REDIRECT_STATUSES or not call.allow_redirects:
+                break
+            if traces:
+                for t in traces:
+                    await t.send_request_redirect(method, url, req.headers, resp)
+            history.append(resp)
+            if call.max_redirects and len(history) >= call.max_redirects:
+                resp.close()
+                raise TooManyRedirects(history[0].request_info, tuple(history),
+                                       status=resp.status, message="Too many redirects",
+                                       headers=resp.headers)
+            location = resp.headers.get("Location") or resp.headers.get("URI")
+            if location is None:
+                break
+            try:
+                hop = next_hop(resp.status, method, hop_url, location, self._requote_redirect_url)
+            except BaseException:
+                resp.close()
+                raise
+            if hop.keep_body:
+                if payload is not None and not payload.is_replayable:
+                    resp.close()
+                    raise ClientPayloadError(
+                        f"cannot follow the {resp.status} redirect to {hop.url}: the request "
+                        "body cannot be sent again (use bytes or a seekable file, or "
+                        "allow_redirects=False)")
+            else:
+                payload = None
+                chunked = None
+                base_headers.popall("Content-Length", None)
+                base_headers.popall("Transfer-Encoding", None)
+            if not hop.same_origin:
+                crossed = True
+                auth = None
+                cookies = None
+                for name in _CREDENTIAL_HEADERS:
+                    base_headers.popall(name, None)
+            resp.release()
+            method = hop.method
+            url = hop.url
+            retried = False
+        resp.history = tuple(history)
+        return resp
+
+    def _make_request(
+        self, call: _Call, method: str, hop_url: URL, original_url: URL,
+        base_headers: CIMultiDict[str], payload: BodyPayload | None, cookies: Any,
+        auth: BasicAuth | None, jar: AbstractCookieJar, chunked: bool | None,
+        proxy_info: ProxyInfo | None,
+    ) -> ClientRequest:
+        """One hop's request with every header in place."""
+        skip = call.skip
+        hdrs: CIMultiDict[str] = CIMultiDict()
+        if "Host" not in base_headers and "host" not in skip:
+            hdrs["Host"] = self._host_value(hop_url)
+        hdrs.extend(base_headers)
+        cookie = _cookie_header(jar, hop_url, cookies) if (cookies or len(jar)) else None
+        if cookie:
+            existing = hdrs.get("Cookie")
+            hdrs["Cookie"] = f"{existing}; {cookie}" if existing else cookie
+        if auth is not None:
+            if "Authorization" in base_headers:
+                raise ValueError(
+                    "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
+                    "encoded in URL")
+            hdrs["Authorization"] = auth.encode()
+        if call.expect100:
+            hdrs["Expect"] = "100-continue"
+        if proxy_info is not None and hop_url.scheme == "http":
+            # Plain http through a proxy: the proxy reads these from the request itself.
+            for name, value in proxy_info.headers:
+                hdrs.add(name, value)
+            if proxy_info.auth_header is not None:
+                hdrs["Proxy-Authorization"] = proxy_info.auth_header
+        fragmentless = hop_url.with_fragment(None) if hop_url.raw_fragment else hop_url
+        req = ClientRequest(
+            method, fragmentless, hdrs, body=payload, original_url=original_url, auth=auth,
+            version=self._version, compress=call.encoding, chunked=chunked,
+            expect100=call.expect100, ssl=call.ssl, server_hostname=call.server_hostname,
+            session=self, skip_auto_headers=skip, traces=call.opts.traces,
+        )
+        if proxy_info is not None:
+            req.proxy = proxy_info.url
+            req.proxy_auth = proxy_info.auth_header
+            req.proxy_headers = proxy_info.headers
+        return req
+
+
+def _strip_auth(url: URL) -> tuple[URL, BasicAuth | None]:
+    """The URL without user info, and that user info as ``BasicAuth`` (or None)."""
+    if url.raw_user is None and url.raw_password is None:
+        return url, None
+    return url.with_user(None), BasicAuth(url.user or "", url.password or "")
+
+
+def _cookie_header(jar: AbstractCookieJar, url: URL, cookies: Any) -> str:
+    """The Cookie value: the jar's cookies for *url*, then the request's own (which win)."""
+    pairs: dict[str, str] = {}
+    if len(jar):
+        for name, morsel in jar.filter_cookies(url).items():
+            pairs[name] = morsel.coded_value
+    if cookies:
+        quote = jar.quote_cookie
+        items = cookies.items() if isinstance(cookies, (Mapping, BaseCookie)) else cookies
+        for name, value in items:
+            if isinstance(value, Morsel):
+                pairs[name] = value.coded_value if quote else value.value
+            elif quote:
+                tmp: SimpleCookie = SimpleCookie()
+                tmp[name] = value
+                pairs[name] = tmp[name].coded_value
+            else:
+                pairs[name] = str(value)
+    return "; ".join(f"{k}={v}" for k, v in pairs.items())
+
+
+def _default_jar() -> AbstractCookieJar:
+    import ketch_cookies
+
+    jar_class: type[AbstractCookieJar] = getattr(ketch_cookies, "CookieJar", ketch_cookies.DummyCookieJar)
+    return jar_class()
 
 
 class _RequestContextManager(Coroutine[Any, Any, ClientResponse]):
-    """What ``session.get()`` returns: await it, or use it as ``async with``."""
+    """What ``session.get()`` returns: ``await`` it, or use it as ``async with``."""
 
     __slots__ = ("_coro", "_resp")
 
@@ -200,6 +841,9 @@ class _RequestContextManager(Coroutine[Any, Any, ClientResponse]):
     def __await__(self) -> Generator[Any, None, ClientResponse]:
         return self._coro.__await__()
 
+    def __iter__(self) -> Generator[Any, None, ClientResponse]:
+        return self.__await__()
+
     async def __aenter__(self) -> ClientResponse:
         self._resp = await self._coro
         return self._resp
@@ -212,13 +856,71 @@ class _RequestContextManager(Coroutine[Any, Any, ClientResponse]):
         self._resp.release()
 
 
-def request(method: str, url: str | URL, **kwargs: Any) -> Awaitable[ClientResponse]:
-    """Send one request with a throwaway session (aiohttp's module-level ``request``)."""
+class _SessionRequestContextManager:
+    """What ``ketch.request()`` returns: a response whose throwaway session closes with it."""
 
-    async def run() -> ClientResponse:
-        async with ClientSession() as session:
-            resp = await session.request(method, url, **kwargs)
+    __slots__ = ("_coro", "_session", "_resp")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: ClientSession) -> None:
+        self._coro = coro
+        self._session = session
+        self._resp: ClientResponse | None = None
+
+    async def __aenter__(self) -> ClientResponse:
+        try:
+            self._resp = await self._coro
+        except BaseException:
+            await self._session.close()
+            raise
+        return self._resp
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        self._resp.release()
+        await self._session.close()
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._read_all().__await__()
+
+    async def _read_all(self) -> ClientResponse:
+        async with self as resp:
             await resp.read()
-            return resp
+        return resp
 
-    return run()
+
+def request(
+    method: str,
+    url: str | URL,
+    *,
+    connector: BaseConnector | None = None,
+    version: HttpVersion = HttpVersion11,
+    cookies: Any = None,
+    headers: Any = None,
+    skip_auto_headers: Iterable[str] | None = None,
+    auth: BasicAuth | None = None,
+    timeout: ClientTimeout = _SENTINEL,
+    read_bufsize: int | None = None,
+    max_line_size: int = 8190,
+    max_field_size: int = 8190,
+    max_headers: int = 128,
+    middlewares: Sequence[ClientMiddlewareType] = (),
+    **kwargs: Any,
+) -> _SessionRequestContextManager:
+    """Send one request with a session made for it (aiohttp's module-level ``request``).
+
+    Use as ``async with ketch.request("GET", url) as resp:`` (the session closes when the
+    block ends) or ``resp = await ketch.request(...)`` (the body is read first).
+    Session arguments are those listed; the rest go to :meth:`ClientSession.request`.
+    With *connector* given, the session does not close it.
+    """
+    session = ClientSession(
+        connector=connector, connector_owner=connector is None, version=version,
+        cookies=cookies, headers=headers, skip_auto_headers=skip_auto_headers, auth=auth,
+        timeout=timeout, read_bufsize=read_bufsize if read_bufsize is not None else 2**16,
+        max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers,
+        middlewares=middlewares,
+    )
+    return _SessionRequestContextManager(session._request(method, url, **kwargs), session)

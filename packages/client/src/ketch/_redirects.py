@@ -1,0 +1,93 @@
+"""Following redirects: the next hop's method, URL and what it may carry (RFC 9110 §15.4).
+
+Per hop the session asks :func:`next_hop` what to do with a 3xx response. The rules:
+
+- 301 and 302 turn POST into GET (what browsers do, allowed by RFC 9110 §15.4.2/§15.4.3);
+  303 turns everything except HEAD into GET (§15.4.4); a method turned into GET loses
+  its body. 307 and 308 resend the same method and body (§15.4.8/§15.4.9); a body that
+  cannot be sent twice makes the redirect fail with ``ClientPayloadError`` instead of
+  silently sending nothing.
+- ``Location`` may be relative (RFC 9110 §10.2.2); it is resolved against the current URL.
+  A target that is not http(s) raises ``NonHttpUrlRedirectClientError``; one that cannot be
+  parsed or has no host raises ``InvalidUrlRedirectClientError``.
+- When scheme, host or port changes, the credentials bound to the old origin
+  (``Authorization``, ``Proxy-Authorization``, ``Cookie`` headers, ``auth=``, per-request
+  cookies) are not carried over; the cookie jar decides afresh for the new URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yarl import URL
+
+from ._exceptions import InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError
+
+__all__ = ["REDIRECT_STATUSES", "RedirectHop", "next_hop"]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_HTTP_SCHEMES = frozenset({"http", "https"})
+# Stripped as browsers do before looking at a Location (WHATWG URL: C0 controls and space).
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectHop:
+    """Where a redirect leads.
+
+    Attributes:
+        method: the next request's method.
+        url: the absolute next URL.
+        keep_body: whether the body is sent again.
+        same_origin: whether scheme, host and port are unchanged.
+    """
+
+    method: str
+    url: URL
+    keep_body: bool
+    same_origin: bool
+
+
+def next_hop(status: int, method: str, url: URL, location: str, requote: bool = True) -> RedirectHop:
+    """Decide the hop a redirect response asks for.
+
+    Args:
+        status: the redirect status (301, 302, 303, 307 or 308).
+        method: the method of the request that got it.
+        url: the URL of that request.
+        location: the ``Location`` header value.
+        requote: re-quote the location (``requote_redirect_url``); False takes it as
+            already encoded.
+
+    Raises:
+        InvalidUrlRedirectClientError: the location is not a URL or has no host.
+        NonHttpUrlRedirectClientError: the location's scheme is not http or https.
+    """
+    try:
+        target = URL(location, encoded=not requote)
+    except ValueError as exc:
+        raise InvalidUrlRedirectClientError(
+            location, "Server attempted redirecting to a location that does not look like a URL"
+        ) from exc
+    scheme = target.scheme
+    if scheme and scheme not in _HTTP_SCHEMES:
+        raise NonHttpUrlRedirectClientError(location)
+    if not scheme or (scheme == url.scheme and _has_no_authority(location, scheme)):
+        # "http:/path" or "http:path" is relative to the current URL, as browsers read it.
+        target = url.join(target)
+    if not target.raw_host:
+        raise InvalidUrlRedirectClientError(location, "redirect location has no host")
+    try:
+        same = target.origin() == url.origin()
+    except ValueError as exc:
+        raise InvalidUrlRedirectClientError(target, "Invalid redirect URL origin") from exc
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+        return RedirectHop("GET", target, False, same)
+    return RedirectHop(method, target, True, same)
+
+
+def _has_no_authority(location: str, scheme: str) -> bool:
+    """Whether ``scheme:`` is not followed by ``//`` (a backslash counts as a slash)."""
+    rest = location.strip(_C0_OR_SPACE).replace("\t", "").replace("\n", "").replace("\r", "")
+    after = rest[len(scheme) + 1 : len(scheme) + 3]
+    return len(after) < 2 or after[0] not in "/\\" or after[1] not in "/\\"

@@ -1,0 +1,337 @@
+"""ClientRequest: one request as middlewares see it, and how its bytes go on the wire.
+
+Theory of operation. The session builds a :class:`ClientRequest` per hop with every header
+already in place (session defaults, auto headers, Host, cookies, Authorization, body
+framing), so a middleware sees and may change exactly what will be sent. The handler at
+the bottom of the middleware chain serializes the head (refusing CR, LF and NUL anywhere,
+before a connection is even acquired), writes it together with a small in-memory body in
+one write, streams other bodies chunk by chunk, and honours ``Expect: 100-continue``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+import ketch_http1 as h1
+
+from ._exceptions import ClientPayloadError
+from ._helpers import HttpVersion, HttpVersion11
+from ._payload import compress_payload, make_payload
+
+if TYPE_CHECKING:
+    from ketch_connector import Connection
+    from ketch_tracing import Trace
+
+    from ._response import RequestInfo
+
+__all__ = [
+    "ClientRequest",
+    "BodyPayload",
+    "compressor_for",
+    "to_payload",
+    "write_body",
+]
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Bodies up to this size are joined with the head and sent in one write.
+_JOIN_LIMIT = 1 << 17
+
+
+class BodyPayload(Protocol):
+    """What the pipeline needs from a request body (``_payload.Payload`` satisfies it).
+
+    Attributes:
+        size: the length in bytes, or None when unknown (then the body goes chunked).
+        is_replayable: whether the body can be sent again (307/308 redirects, retries).
+        headers: the headers the body implies, Content-Type included.
+        body: the whole body when it is in memory (the fast path), else None.
+    """
+
+    @property
+    def content_type(self) -> str | None: ...
+    @property
+    def size(self) -> int | None: ...
+    @property
+    def is_replayable(self) -> bool: ...
+    @property
+    def headers(self) -> CIMultiDict[str]: ...
+    @property
+    def body(self) -> bytes | None: ...
+    def iter_chunks(self) -> AsyncIterator[bytes]: ...
+    def close(self) -> None: ...
+
+
+_ENCODINGS = frozenset({"deflate", "gzip"})
+
+
+def compressor_for(compress: str | bool | None) -> str | None:
+    """The Content-Encoding *compress* asks for (True means deflate), or None.
+
+    Raises:
+        ValueError: an encoding other than deflate or gzip.
+    """
+    if compress is None or compress is False:
+        return None
+    name = "deflate" if compress is True else str(compress).lower()
+    if name not in _ENCODINGS:
+        raise ValueError(f"compress={compress!r} is not supported: use True, 'deflate' or 'gzip'")
+    return name
+
+
+class ClientRequest:
+    """One request as it will be sent; what client middlewares receive and may change.
+
+    Attributes:
+        method: the request method (upper case).
+        url: the URL without fragment (query included).
+        original_url: the URL as given, fragment included.
+        headers: every header that will be sent (a mutable ``CIMultiDict``).
+        auth: the ``BasicAuth`` applied (already in ``headers``), or None.
+        version: the HTTP version, ``HttpVersion11`` by default.
+        compress: the Content-Encoding used to compress the body, or None.
+        chunked: whether the body is sent with chunked transfer coding.
+        expect100: whether ``Expect: 100-continue`` is sent and awaited.
+        ssl, server_hostname: TLS settings for the connection.
+        proxy: the proxy URL for this hop (None for a direct connection).
+        proxy_auth: the ``Proxy-Authorization`` value for that proxy, or None.
+        proxy_headers: extra header pairs for that proxy, or None.
+        session: the ClientSession sending it.
+    """
+
+    __slots__ = (
+        "method", "url", "original_url", "headers", "auth", "version", "compress",
+        "chunked", "expect100", "ssl", "server_hostname", "proxy", "proxy_auth",
+        "proxy_headers", "session", "_body", "_info",
+        "_skip", "_traces", "_key", "_target",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        headers: CIMultiDict[str],
+        *,
+        body: BodyPayload | None = None,
+        original_url: URL | None = None,
+        auth: Any = None,
+        version: HttpVersion = HttpVersion11,
+        compress: str | None = None,
+        chunked: bool | None = None,
+        expect100: bool = False,
+        ssl: Any = True,
+        server_hostname: str | None = None,
+        session: Any = None,
+        skip_auto_headers: frozenset[str] = frozenset(),
+        traces: list[Trace] | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.original_url = original_url if original_url is not None else url
+        self.headers = headers
+        self.auth = auth
+        self.version = version
+        self.compress = compress
+        self.chunked = bool(chunked)
+        self.expect100 = expect100
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self.proxy: URL | None = None
+        self.proxy_auth: str | None = None
+        self.proxy_headers: tuple[tuple[str, str], ...] | None = None
+        self.session = session
+        self._skip = skip_auto_headers
+        self._traces = traces
+        self._info: RequestInfo | None = None
+        self._key: Any = None
+        self._target: str | None = None
+        self._body: BodyPayload | None = None
+        self._set_body(body)
+
+    def __repr__(self) -> str:
+        return f"<ClientRequest({self.method} {self.url})>"
+
+    # ---------------------------------------------------------------- body
+    @property
+    def body(self) -> BodyPayload | None:
+        """The body payload, or None for a request without a body."""
+        return self._body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        self._set_body(to_payload(value))
+
+    async def update_body(self, body: Any) -> None:
+        """Replace the body (as ``data=`` accepts it) and its framing headers."""
+        self._set_body(to_payload(body))
+
+    def _set_body(self, payload: BodyPayload | None) -> None:
+        hdrs = self.headers
+        if payload is not None and self.compress is not None:
+            if "Content-Encoding" in hdrs:
+                raise ValueError(
+                    "compress can not be set if Content-Encoding header is set "
+                    f"(Content-Encoding: {hdrs['Content-Encoding']!r})"
+                )
+            payload = compress_payload(payload, self.compress)  # type: ignore[arg-type]
+        self._body = payload
+        if payload is None:
+            if "Content-Length" not in hdrs and self.method not in _NO_BODY_METHODS and not self.chunked:
+                hdrs["Content-Length"] = "0"
+            return
+        skip = self._skip
+        for name, value in payload.headers.items():
+            if name not in hdrs and name.lower() not in skip:
+                hdrs[name] = value
+        te = hdrs.get("Transfer-Encoding", "")
+        if self.chunked or (payload.size is None and "Content-Length" not in hdrs):
+            if "Content-Length" in hdrs:
+                raise ValueError(
+                    "chunked can not be set if Content-Length header is set "
+                    f"(Content-Length: {hdrs['Content-Length']!r})"
+                )
+            self.chunked = True
+            if "chunked" not in te.lower():
+                hdrs["Transfer-Encoding"] = f"{te}, chunked" if te else "chunked"
+        elif "chunked" in te.lower():
+            self.chunked = True
+        elif "Content-Length" not in hdrs:
+            hdrs["Content-Length"] = str(payload.size)
+
+    # ---------------------------------------------------------------- views
+    @property
+    def request_info(self) -> RequestInfo:
+        """What was sent: URL, method, headers (a read-only copy) and the original URL."""
+        info = self._info
+        if info is None:
+            from ._response import RequestInfo
+
+            info = RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers),
+                               self.original_url)
+            self._info = info
+        return info
+
+    def is_ssl(self) -> bool:
+        """Whether the origin is reached over TLS (an https URL)."""
+        return self.url.scheme == "https"
+
+    @property
+    def host(self) -> str:
+        host = self.url.raw_host
+        assert host is not None
+        return host
+
+    @property
+    def port(self) -> int:
+        return self.url.port or _DEFAULT_PORTS.get(self.url.scheme, 80)
+
+    def serialize_head(self) -> bytes:
+        """The request line and headers as bytes.
+
+        Raises:
+            ValueError: CR, LF or NUL in the method, target, a header name or value, or an
+                unsupported version; nothing has been sent.
+        """
+        target = self._target
+        if target is None:
+            if self.proxy is not None and self.url.scheme == "http":
+                # RFC 9112 §3.2.2: absolute-form when talking to a forward proxy.
+                target = str(self.url.with_fragment(None))
+            else:
+                target = self.url.raw_path_qs or "/"
+        return h1.serialize_head(self.method, target, self.headers.items(), self.version)
+
+
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "CONNECT", "TRACE"})
+
+
+def to_payload(data: Any) -> BodyPayload | None:
+    """The payload for a ``data=`` value (None for no body), via the bodies seam."""
+    if data is None:
+        return None
+    payload: BodyPayload = make_payload(data)
+    return payload
+
+
+async def write_body(
+    conn: Connection,
+    req: ClientRequest,
+    head: bytes,
+    traces: list[Trace] | None,
+    continue_waiter: Callable[[], Awaitable[bool]] | None = None,
+) -> None:
+    """Write *head* and the body of *req* on *conn*.
+
+    Args:
+        conn: the connection.
+        req: the request (its body and framing).
+        head: the serialized head.
+        traces: the request's traces, or None.
+        continue_waiter: with ``Expect: 100-continue``, awaited after the head; it returns
+            True when the server said 100 Continue, False when a final response came first
+            (then the body is not sent).
+
+    Raises:
+        ClientPayloadError: the body produced more or fewer bytes than its declared size.
+    """
+    payload = req._body
+    body = payload.body if payload is not None else None
+    chunked = req.chunked
+    if continue_waiter is None and body is not None and len(body) <= _JOIN_LIMIT:
+        if chunked:
+            conn.write(head + h1.encode_chunk(body) + h1.encode_last_chunk())
+        else:
+            conn.write(head + body)
+        if traces:
+            await _headers_sent(req, traces)
+            if body:
+                for t in traces:
+                    await t.send_request_chunk_sent(req.method, req.url, body)
+        return
+    conn.write(head)
+    if traces:
+        await _headers_sent(req, traces)
+    if continue_waiter is not None and not await continue_waiter():
+        return
+    if payload is None:
+        return
+    if body is not None and not chunked:
+        conn.write(body)
+        await conn.drain()
+        if traces and body:
+            for t in traces:
+                await t.send_request_chunk_sent(req.method, req.url, body)
+        return
+    await _write_stream(conn, req, payload, traces)
+
+
+async def _headers_sent(req: ClientRequest, traces: list[Trace]) -> None:
+    for t in traces:
+        await t.send_request_headers(req.method, req.url, req.headers)
+
+
+async def _write_stream(
+    conn: Connection, req: ClientRequest, payload: BodyPayload, traces: list[Trace] | None
+) -> None:
+    chunked = req.chunked
+    sent = 0
+    async for chunk in payload.iter_chunks():
+        if not chunk:
+            continue
+        sent += len(chunk)
+        conn.write(h1.encode_chunk(chunk) if chunked else chunk)
+        await conn.drain()
+        if traces:
+            for t in traces:
+                await t.send_request_chunk_sent(req.method, req.url, chunk)
+    if chunked:
+        conn.write(h1.encode_last_chunk())
+        await conn.drain()
+    elif payload.size is not None and sent != payload.size:
+        raise ClientPayloadError(
+            f"request body produced {sent} bytes but its size is {payload.size}"
+        )
