@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import ketch_tracing
 
 EXPECTED = {
@@ -30,3 +32,11 @@ def test_public_classes_have_docstrings() -> None:
         obj = getattr(ketch_tracing, name)
         if isinstance(obj, type):
             assert obj.__doc__ and obj.__doc__.strip(), name
+
+
+def test_public_objects_name_their_public_home() -> None:
+    for name in ketch_tracing.__all__:
+        obj = getattr(ketch_tracing, name)
+        if isinstance(obj, type) or inspect.isfunction(obj):
+            assert obj.__module__ == "ketch_tracing", name
+    assert repr(ketch_tracing.TraceConfig) == "<class 'ketch_tracing.TraceConfig'>"

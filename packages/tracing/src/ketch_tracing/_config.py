@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Generic, NoReturn, ParamSpec, TypeVar, overload
 
 from . import _params as p
+from ._public import public
 from ._signal import Signal
 
 __all__ = ["SIGNALS", "SignalSpec", "TraceConfig"]
@@ -24,6 +25,7 @@ PS = ParamSpec("PS")
 P = TypeVar("P")
 
 
+@public
 class SignalSpec(Generic[PS, P]):
     """One row of the signal table: a read-only ``Signal`` attribute of ``TraceConfig``.
 
@@ -82,6 +84,7 @@ def _specs_of(cls: type) -> list[SignalSpec[Any, Any]]:
     return [v for v in vars(cls).values() if isinstance(v, SignalSpec)]
 
 
+@public
 class TraceConfig:
     """Callbacks for the lifecycle of client requests (aiohttp's ``TraceConfig``).
 

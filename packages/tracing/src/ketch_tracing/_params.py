@@ -18,6 +18,7 @@ from typing import Any
 from multidict import CIMultiDict
 from yarl import URL
 
+from ._public import public
 __all__ = [
     "TraceConnectionCreateEndParams",
     "TraceConnectionCreateStartParams",
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceRequestStartParams:
     """Params of ``on_request_start``: a request (or redirect hop) is about to start.
@@ -56,6 +58,7 @@ class TraceRequestStartParams:
     headers: CIMultiDict[str]
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceRequestChunkSentParams:
     """Params of ``on_request_chunk_sent``: a piece of the request body was written.
@@ -71,6 +74,7 @@ class TraceRequestChunkSentParams:
     chunk: bytes
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceResponseChunkReceivedParams:
     """Params of ``on_response_chunk_received``: a piece of the response body arrived.
@@ -86,6 +90,7 @@ class TraceResponseChunkReceivedParams:
     chunk: bytes
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceRequestEndParams:
     """Params of ``on_request_end``: the final response's head has arrived.
@@ -103,6 +108,7 @@ class TraceRequestEndParams:
     response: Any
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceRequestExceptionParams:
     """Params of ``on_request_exception``: the request failed.
@@ -120,6 +126,7 @@ class TraceRequestExceptionParams:
     exception: BaseException
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceRequestRedirectParams:
     """Params of ``on_request_redirect``: a redirect response arrived and will be followed.
@@ -137,6 +144,7 @@ class TraceRequestRedirectParams:
     response: Any
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceRequestHeadersSentParams:
     """Params of ``on_request_headers_sent``: the request head was written.
@@ -152,31 +160,37 @@ class TraceRequestHeadersSentParams:
     headers: CIMultiDict[str]
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceConnectionQueuedStartParams:
     """Params of ``on_connection_queued_start``: waiting for a free connection slot."""
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceConnectionQueuedEndParams:
     """Params of ``on_connection_queued_end``: a connection slot became free."""
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceConnectionCreateStartParams:
     """Params of ``on_connection_create_start``: opening a new connection."""
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceConnectionCreateEndParams:
     """Params of ``on_connection_create_end``: the new connection is ready."""
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceConnectionReuseconnParams:
     """Params of ``on_connection_reuseconn``: a pooled connection is reused."""
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceDnsResolveHostStartParams:
     """Params of ``on_dns_resolvehost_start``: resolving a host name.
@@ -188,6 +202,7 @@ class TraceDnsResolveHostStartParams:
     host: str
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceDnsResolveHostEndParams:
     """Params of ``on_dns_resolvehost_end``: the host name was resolved.
@@ -199,6 +214,7 @@ class TraceDnsResolveHostEndParams:
     host: str
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceDnsCacheHitParams:
     """Params of ``on_dns_cache_hit``: the host's addresses came from the DNS cache.
@@ -210,6 +226,7 @@ class TraceDnsCacheHitParams:
     host: str
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceDnsCacheMissParams:
     """Params of ``on_dns_cache_miss``: the host is not in the DNS cache.
@@ -225,16 +242,19 @@ class TraceDnsCacheMissParams:
 # signals do not mark.
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceTlsHandshakeStartParams:
     """Params of ``on_tls_handshake_start`` (ketch extension): a TLS handshake begins."""
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceTlsHandshakeEndParams:
     """Params of ``on_tls_handshake_end`` (ketch extension): the TLS handshake finished."""
 
 
+@public
 @dataclass(frozen=True, slots=True)
 class TraceResponseBodyEndParams:
     """Params of ``on_response_body_end`` (ketch extension): the body was read to its end.

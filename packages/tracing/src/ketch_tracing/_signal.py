@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, SupportsIndex, TypeVar, overload
 
+from ._public import public
 __all__ = ["Callback", "Signal"]
 
 P = TypeVar("P")
@@ -16,6 +17,7 @@ P = TypeVar("P")
 Callback = Callable[[Any, Any, P], Awaitable[None]]
 
 
+@public
 class Signal(list[Callback[P]], Generic[P]):
     """A list of async callbacks ``async def cb(session, trace_config_ctx, params)``.
 

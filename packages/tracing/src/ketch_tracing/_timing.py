@@ -27,6 +27,7 @@ from yarl import URL
 
 from . import _params as p
 from ._config import TraceConfig
+from ._public import public
 from ._signal import Signal
 
 __all__ = ["Clock", "RequestTimings", "TimingTrace"]
@@ -34,6 +35,7 @@ __all__ = ["Clock", "RequestTimings", "TimingTrace"]
 Clock = Callable[[], float]
 
 
+@public
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RequestTimings:
     """Where one request's time went, in seconds.
@@ -133,6 +135,7 @@ class _Recorder:
         )
 
 
+@public
 class TimingTrace(TraceConfig):
     """A ready-made ``TraceConfig`` recording each request's timing breakdown.
 

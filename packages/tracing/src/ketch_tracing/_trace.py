@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ._config import SIGNALS, SignalSpec, TraceConfig
+from ._public import public
 from ._signal import Signal
 
 __all__ = ["Trace", "make_traces"]
@@ -58,6 +59,7 @@ def _name_senders(cls: type) -> None:
         raise TypeError(f"signals without a Trace.send_* method: {missing}")
 
 
+@public
 class Trace:
     """One :class:`TraceConfig` sending its signals for one request.
 
@@ -131,6 +133,7 @@ NO_TRACES: tuple[Trace, ...] = ()
 """What :func:`make_traces` returns without trace configs: one shared empty tuple."""
 
 
+@public
 def make_traces(
     session: Any, trace_configs: Sequence[TraceConfig], trace_request_ctx: Any = None
 ) -> tuple[Trace, ...]:
