@@ -9,6 +9,8 @@ from typing import Any
 
 from yarl import URL
 
+from ._parse import parse_set_cookie_headers
+
 __all__ = ["AbstractCookieJar", "DummyCookieJar", "LooseCookies", "ClearCookiePredicate"]
 
 LooseCookies = (
@@ -40,13 +42,16 @@ class AbstractCookieJar(Iterable["Morsel[str]"], ABC):
         """Store *cookies* as received from *response_url*."""
 
     def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
-        """Store the cookies of raw ``Set-Cookie`` header values received from *response_url*."""
-        cookies: SimpleCookie = SimpleCookie()
-        for header in headers:
-            try:
-                cookies.load(header)
-            except Exception:  # noqa: BLE001 - a malformed Set-Cookie is ignored (RFC 6265 §5.2)
-                continue
+        """Store the cookies of raw ``Set-Cookie`` header values received from *response_url*.
+
+        The default parses each value by RFC 6265 §5.2 into a ``Morsel`` and passes them
+        to :meth:`update_cookies`; values the RFC says to ignore are skipped.
+
+        Args:
+            headers: the ``Set-Cookie`` field values of one response.
+            response_url: the URL of that response.
+        """
+        cookies = parse_set_cookie_headers(headers)
         if cookies:
             self.update_cookies(cookies, response_url)
 
