@@ -29,11 +29,23 @@ from ._exceptions import (
     UnixClientConnectorError,
 )
 from ._key import ConnectionKey
+from ._pipe import NamedPipeConnector
 from ._pool import BaseConnector
+from ._resolver import (
+    AbstractResolver,
+    AsyncResolver,
+    DefaultResolver,
+    ResolveResult,
+    ThreadedResolver,
+)
 from ._tcp import TCPConnector
+from ._tls import Fingerprint
+from ._unix import UnixConnector
 from ._version import __version__
 
 __all__ = [
+    "AbstractResolver",
+    "AsyncResolver",
     "BaseConnector",
     "ClientConnectionError",
     "ClientConnectionResetError",
@@ -51,14 +63,20 @@ __all__ = [
     "ConnectionKey",
     "ConnectionProtocol",
     "ConnectionTimeoutError",
+    "DefaultResolver",
+    "Fingerprint",
+    "NamedPipeConnector",
     "PoolTimeoutError",
     "Receiver",
+    "ResolveResult",
     "ServerConnectionError",
     "ServerDisconnectedError",
     "ServerFingerprintMismatch",
     "ServerTimeoutError",
     "SocketTimeoutError",
     "TCPConnector",
+    "ThreadedResolver",
     "UnixClientConnectorError",
+    "UnixConnector",
     "__version__",
 ]

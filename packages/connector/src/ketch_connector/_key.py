@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
-
-if TYPE_CHECKING:
-    import ssl as _ssl
-
-    from ._tls import Fingerprint
-
-    SSLSetting = Union[bool, "_ssl.SSLContext", Fingerprint]
+from ._tls import SSLSetting
 
 __all__ = ["ConnectionKey"]
 

@@ -1,56 +1,296 @@
-"""TCPConnector: connections over TCP (placeholder body replaced in the next commits)."""
+"""TCPConnector: resolve, connect (Happy Eyeballs), TLS, and tunnels through HTTP proxies."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
 import socket
+import ssl as _ssl
+import time
+import warnings
 from collections.abc import Sequence
+
+from yarl import URL
 
 from ketch_tracing import Trace
 
 from ._connection import ConnectionProtocol
-from ._exceptions import ClientConnectorDNSError, ClientConnectorError
+from ._dns import DNSCache
+from ._exceptions import ClientConnectorDNSError, ClientConnectorError, ClientProxyConnectionError
+from ._happy_eyeballs import AddrInfo, SocketFactory, connect_first
 from ._key import ConnectionKey
-from ._pool import BaseConnector
-from ._tls import resolve_ssl, start_tls
+from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel
+from ._proxy_tunnel import open_tunnel
+from ._resolver import AbstractResolver, DefaultResolver, ResolveResult
+from ._tls import Fingerprint, SSLSetting, resolve_ssl, start_tls
 
 __all__ = ["TCPConnector"]
 
+_PROXY_PORTS = {"http": 80, "https": 443}
+
+
+@functools.lru_cache(maxsize=512)
+def _ip_family(host: str) -> int:
+    """The family of an IP literal, or 0 for a name (cached: hosts repeat)."""
+    try:
+        return socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+    except ValueError:
+        return 0
+
+
+def _legacy_ssl(
+    ssl: SSLSetting, verify_ssl: bool, ssl_context: _ssl.SSLContext | None,
+    fingerprint: bytes | None,
+) -> SSLSetting:
+    """Fold aiohttp's deprecated ``verify_ssl``/``ssl_context``/``fingerprint`` into ``ssl``."""
+    legacy = {
+        "verify_ssl": not verify_ssl, "ssl_context": ssl_context is not None,
+        "fingerprint": fingerprint is not None,
+    }
+    used = [name for name, given in legacy.items() if given]
+    if not used:
+        return ssl
+    if ssl is not True or len(used) > 1:
+        raise ValueError(
+            f"verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive "
+            f"(got {', '.join(used)}{' and ssl' if ssl is not True else ''})"
+        )
+    warnings.warn(f"{used[0]} is deprecated, use ssl=... instead", DeprecationWarning, stacklevel=3)
+    if ssl_context is not None:
+        return ssl_context
+    if fingerprint is not None:
+        return Fingerprint(fingerprint)
+    return False
+
 
 class TCPConnector(BaseConnector):
-    """Connections over TCP.
+    """Connections over TCP, with TLS and HTTP proxy tunnels.
 
     Args:
-        family: address family for resolution (0: any).
+        ssl: the default TLS setting: True (verify with the system trust store), False
+            (no verification), an ``ssl.SSLContext``, or a :class:`Fingerprint`. A request's
+            own ``ssl`` (in its :class:`ConnectionKey`) overrides it unless it is True.
+        verify_ssl, ssl_context, fingerprint: aiohttp's deprecated spellings of *ssl*.
+        use_dns_cache: keep resolved addresses (see *ttl_dns_cache*).
+        ttl_dns_cache: seconds a resolution is kept; None keeps it until cleared.
+        family: ``socket.AF_INET``/``AF_INET6`` to use one family only; 0 for both.
+        local_addr: ``(host, port)`` to bind the local end of every connection to.
+        resolver: an :class:`AbstractResolver`; a :class:`ThreadedResolver` by default.
+        happy_eyeballs_delay: seconds between connection attempts to a name's addresses
+            (RFC 8305); None tries them one after the other.
+        interleave: addresses of the first family tried before alternating (RFC 8305 §4).
+        socket_factory: makes each socket from an addrinfo tuple (e.g. to set keep-alive
+            options); the connector connects it.
+        ssl_shutdown_timeout: seconds to wait for the server's TLS close_notify on close.
+        dns_cache_size: most names the DNS cache holds (a ketch extension).
+        loop: accepted for compatibility; the running loop is used.
         The rest as :class:`BaseConnector`.
+
+    Raises:
+        ValueError: contradictory TLS arguments or invalid values.
     """
 
-    def __init__(self, *, family: int = 0, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._family = family
+    def __init__(
+        self,
+        *,
+        ssl: SSLSetting = True,
+        verify_ssl: bool = True,
+        fingerprint: bytes | None = None,
+        use_dns_cache: bool = True,
+        ttl_dns_cache: float | None = 10,
+        family: socket.AddressFamily | int = 0,
+        ssl_context: _ssl.SSLContext | None = None,
+        local_addr: tuple[str, int] | None = None,
+        resolver: AbstractResolver | None = None,
+        keepalive_timeout: float | None | _Sentinel = _DEFAULT,
+        force_close: bool = False,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        enable_cleanup_closed: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        timeout_ceil_threshold: float = 5,
+        happy_eyeballs_delay: float | None = 0.25,
+        interleave: int | None = None,
+        socket_factory: SocketFactory | None = None,
+        ssl_shutdown_timeout: float | None = 0.1,
+        dns_cache_size: int = 1024,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        super().__init__(
+            keepalive_timeout=keepalive_timeout, force_close=force_close, limit=limit,
+            limit_per_host=limit_per_host, enable_cleanup_closed=enable_cleanup_closed,
+            timeout_ceil_threshold=timeout_ceil_threshold, clock=clock,
+        )
+        ssl = _legacy_ssl(ssl, verify_ssl, ssl_context, fingerprint)
+        if not isinstance(ssl, (bool, _ssl.SSLContext, Fingerprint)):
+            raise ValueError(
+                f"ssl should be True, False, an SSLContext or a Fingerprint, got {ssl!r}"
+            )
+        if ssl_shutdown_timeout is not None and ssl_shutdown_timeout <= 0:
+            raise ValueError(f"ssl_shutdown_timeout must be > 0 or None, got {ssl_shutdown_timeout!r}")
+        self._ssl = ssl
+        self._family = socket.AddressFamily(family)
+        self._local_addr = local_addr
+        self._local_infos: list[AddrInfo] | None = None
+        self._resolver_owner = resolver is None
+        self._resolver: AbstractResolver = resolver if resolver is not None else DefaultResolver()
+        self._use_dns_cache = use_dns_cache
+        self._dns = DNSCache(self._resolver, ttl_dns_cache, dns_cache_size, clock)
+        self._happy_eyeballs_delay = happy_eyeballs_delay
+        self._interleave = interleave
+        self._socket_factory = socket_factory
+        self._ssl_shutdown_timeout = ssl_shutdown_timeout
+        self._factory = functools.partial(ConnectionProtocol, self._loop)
 
+    @property
+    def family(self) -> int:
+        """The address family used (0: both)."""
+        return self._family
+
+    @property
+    def use_dns_cache(self) -> bool:
+        """True when resolutions are cached."""
+        return self._use_dns_cache
+
+    @property
+    def ssl(self) -> SSLSetting:
+        """The default TLS setting."""
+        return self._ssl
+
+    def clear_dns_cache(self, host: str | None = None, port: int | None = None) -> None:
+        """Forget the cached addresses of one ``host``/``port``, or of every name.
+
+        Raises:
+            ValueError: only one of *host* and *port* was given.
+        """
+        self._dns.clear(host, port)
+
+    async def _close_async_hook(self) -> None:
+        await self._dns.close()
+        if self._resolver_owner:
+            await self._resolver.close()
+
+    # -- connecting -------------------------------------------------------------------
     async def _create_connection(
         self, key: ConnectionKey, traces: Sequence[Trace]
     ) -> ConnectionProtocol:
+        if key.proxy is not None:
+            return await self._create_proxy_connection(key, traces)
+        proto = await self._open_tcp(key.host, key.port, key, traces, ClientConnectorError)
+        if key.is_ssl:
+            try:
+                await self._tls(proto, key, key.ssl, key.server_hostname or key.host, traces)
+            except BaseException:
+                proto.close_transport()
+                raise
+        return proto
+
+    async def _create_proxy_connection(
+        self, key: ConnectionKey, traces: Sequence[Trace]
+    ) -> ConnectionProtocol:
+        assert key.proxy is not None
+        proxy = URL(key.proxy)
+        if proxy.scheme not in _PROXY_PORTS or not proxy.raw_host:
+            raise ValueError(f"proxy must be an http:// or https:// URL with a host, got {key.proxy!r}")
+        proxy_tls = proxy.scheme == "https"
+        proxy_key = ConnectionKey(
+            proxy.raw_host, proxy.port or _PROXY_PORTS[proxy.scheme], proxy_tls, key.ssl
+        )
+        proto = await self._open_tcp(
+            proxy_key.host, proxy_key.port, proxy_key, traces, ClientProxyConnectionError
+        )
+        try:
+            if proxy_tls:
+                await self._tls(proto, proxy_key, key.ssl, proxy_key.host, traces)
+            if key.is_ssl:
+                await open_tunnel(proto, key, proxy_key)
+                await self._tls(proto, key, key.ssl, key.server_hostname or key.host, traces)
+        except BaseException:
+            proto.close_transport()
+            raise
+        return proto
+
+    async def _tls(
+        self, proto: ConnectionProtocol, key: ConnectionKey, setting: SSLSetting,
+        server_hostname: str, traces: Sequence[Trace],
+    ) -> None:
+        context, pin = resolve_ssl(setting, self._ssl)
+        # A trailing dot is valid in DNS but not in a certificate name (RFC 6066 §3).
+        hostname = server_hostname.rstrip(".")
+        await start_tls(
+            self._loop, proto, context, hostname, key, traces, pin, self._ssl_shutdown_timeout
+        )
+
+    async def _open_tcp(
+        self, host: str, port: int, key: ConnectionKey, traces: Sequence[Trace],
+        error: type[ClientConnectorError],
+    ) -> ConnectionProtocol:
+        infos = await self._addr_infos(host, port, key, traces)
         loop = self._loop
         try:
-            infos = await loop.getaddrinfo(
-                key.host, key.port, family=self._family, type=socket.SOCK_STREAM
+            local = await self._local_addr_infos() if self._local_addr is not None else None
+            sock = await connect_first(
+                loop, infos, delay=self._happy_eyeballs_delay, interleave=self._interleave,
+                local_infos=local, factory=self._socket_factory,
             )
         except OSError as exc:
+            raise error(key, exc) from exc
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            _, proto = await loop.create_connection(self._factory, sock=sock)
+        except BaseException as exc:
+            sock.close()
+            if isinstance(exc, OSError):
+                raise error(key, exc) from exc
+            raise
+        proto.sock = sock
+        return proto
+
+    async def _addr_infos(
+        self, host: str, port: int, key: ConnectionKey, traces: Sequence[Trace]
+    ) -> list[AddrInfo]:
+        family = _ip_family(host)
+        if family:
+            address: tuple[object, ...] = (host, port) if family == socket.AF_INET else (host, port, 0, 0)
+            return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address)]
+        try:
+            if self._use_dns_cache:
+                hosts = await self._dns.resolve(host, port, self._family, traces)
+            else:
+                hosts = await self._resolve_uncached(host, port, traces)
+        except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
-        last: OSError | None = None
-        for family, _, proto_no, _, addr in infos:
-            try:
-                _, proto = await loop.create_connection(
-                    lambda: ConnectionProtocol(loop), host=str(addr[0]), port=int(addr[1]),
-                    family=family, proto=proto_no,
-                )
-                if key.is_ssl:
-                    ctx, pin = resolve_ssl(key.ssl, True)
-                    await start_tls(loop, proto, ctx, key.server_hostname or key.host, key, traces, pin)
-                return proto
-            except OSError as exc:
-                last = exc
-        assert last is not None
-        raise ClientConnectorError(key, last) from last
+        return [_to_addr_info(h) for h in hosts]
+
+    async def _resolve_uncached(
+        self, host: str, port: int, traces: Sequence[Trace]
+    ) -> list[ResolveResult]:
+        if traces:
+            for trace in traces:
+                await trace.send_dns_resolvehost_start(host)
+        hosts = await self._resolver.resolve(host, port, family=self._family)
+        if traces:
+            for trace in traces:
+                await trace.send_dns_resolvehost_end(host)
+        return hosts
+
+    async def _local_addr_infos(self) -> list[AddrInfo]:
+        if self._local_infos is None:
+            assert self._local_addr is not None
+            host, port = self._local_addr
+            infos = await self._loop.getaddrinfo(
+                host, port, family=self._family, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            )
+            self._local_infos = [(f, t, p, c, tuple(a)) for f, t, p, c, a in infos]
+        return self._local_infos
+
+
+def _to_addr_info(h: ResolveResult) -> AddrInfo:
+    family = h["family"]
+    address: tuple[object, ...]
+    if family == socket.AF_INET6:
+        address = (h["host"], h["port"], 0, 0)
+    else:
+        address = (h["host"], h["port"])
+    return (family, socket.SOCK_STREAM, h["proto"] or socket.IPPROTO_TCP, "", address)

@@ -28,9 +28,9 @@ from ._exceptions import (
 
 if TYPE_CHECKING:
     from ._connection import ConnectionProtocol
-    from ._key import ConnectionKey, SSLSetting
+    from ._key import ConnectionKey
 
-__all__ = ["Fingerprint", "resolve_ssl", "start_tls", "default_ssl_context"]
+__all__ = ["Fingerprint", "SSLSetting", "resolve_ssl", "start_tls", "default_ssl_context"]
 
 _HASHES = {16: "md5", 20: "sha1", 32: "sha256"}
 
@@ -72,6 +72,10 @@ class Fingerprint:
         got = hashlib.sha256(cert).digest() if cert else b""
         if got != self.fingerprint:
             raise ServerFingerprintMismatch(self.fingerprint, got, host, port)
+
+
+SSLSetting = bool | ssl.SSLContext | Fingerprint
+"""What ``ssl=`` accepts: True (verify), False (don't), a context, or a pin."""
 
 
 @functools.cache

@@ -1,0 +1,78 @@
+"""NamedPipeConnector: HTTP over a Windows named pipe (Proactor event loop only)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ketch_tracing import Trace
+
+from ._connection import ConnectionProtocol
+from ._exceptions import ClientConnectorError
+from ._key import ConnectionKey
+from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel
+
+__all__ = ["NamedPipeConnector"]
+
+
+class NamedPipeConnector(BaseConnector):
+    """Connections to one Windows named pipe, e.g. ``r"\\\\.\\pipe\\<name>"``.
+
+    Args:
+        path: the pipe's name.
+        The rest as :class:`BaseConnector`.
+
+    Raises:
+        RuntimeError: the running event loop is not a Windows ``ProactorEventLoop`` (only
+            it can open named pipes).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        keepalive_timeout: float | None | _Sentinel = _DEFAULT,
+        force_close: bool = False,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        enable_cleanup_closed: bool = False,
+        timeout_ceil_threshold: float = 5,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        if not hasattr(loop, "create_pipe_connection"):
+            raise RuntimeError(
+                "NamedPipeConnector needs the Windows ProactorEventLoop (named pipes exist only "
+                f"there); the running loop is {type(loop).__module__}.{type(loop).__name__}"
+            )
+        super().__init__(
+            keepalive_timeout=keepalive_timeout, force_close=force_close, limit=limit,
+            limit_per_host=limit_per_host, enable_cleanup_closed=enable_cleanup_closed,
+            timeout_ceil_threshold=timeout_ceil_threshold, clock=clock,
+        )
+        self._path = path
+
+    @property
+    def path(self) -> str:
+        """The pipe's name."""
+        return self._path
+
+    async def _create_connection(
+        self, key: ConnectionKey, traces: Sequence[Trace]
+    ) -> ConnectionProtocol:
+        loop: Any = self._loop  # a ProactorEventLoop, checked in __init__
+        try:
+            _, proto = await loop.create_pipe_connection(
+                lambda: ConnectionProtocol(self._loop), self._path
+            )
+        except OSError as exc:
+            raise ClientConnectorError(key, exc) from exc
+        assert isinstance(proto, ConnectionProtocol)
+        # Wait for the pipe to be wired up: the proactor calls connection_made soon after.
+        for _ in range(100):
+            if proto.transport is not None:
+                break
+            await asyncio.sleep(0)
+        return proto
