@@ -121,7 +121,7 @@ class FormData:
             if isinstance(rec, io.IOBase):
                 self.add_field(guess_filename(rec, "unknown") or "unknown", rec)
             elif isinstance(rec, (MultiDictProxy, MultiDict)):
-                to_add.extend(rec.items())
+                to_add[0:0] = rec.items()
             elif isinstance(rec, (list, tuple)) and len(rec) == 2:
                 self.add_field(rec[0], rec[1])
             else:
