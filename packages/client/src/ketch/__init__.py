@@ -60,6 +60,7 @@ from ._payload import (
     TextIOPayload,
     get_payload,
 )
+from ._helpers import HttpVersion, HttpVersion10, HttpVersion11
 from ._response import ClientResponse, RequestInfo
 from ._session import ClientSession, request
 from ._streams import StreamReader
@@ -85,6 +86,9 @@ __all__ = [
     "ContentTypeError",
     "DigestAuthMiddleware",
     "FormData",
+    "HttpVersion",
+    "HttpVersion10",
+    "HttpVersion11",
     "IOBasePayload",
     "InvalidURL",
     "JsonPayload",

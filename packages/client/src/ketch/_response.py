@@ -1,139 +1,82 @@
-"""ClientResponse, and the receiver that parses a connection's bytes into it."""
+"""ClientResponse and RequestInfo, as aiohttp documents them."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import re
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from http.cookies import CookieError, Morsel, SimpleCookie
+from types import TracebackType
+from typing import Any, NamedTuple
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
 import ketch_http1 as h1
-from ketch_connector import Connection, ServerDisconnectedError
+from ketch_connector import ClientConnectionError, Connection
 
-from ._exceptions import ClientPayloadError, ClientResponseError, ContentTypeError
-from ._streams import EMPTY_STREAM, StreamReader
+from ._exceptions import ClientResponseError, ContentTypeError
+from ._handler import ResponseHandler
+from ._helpers import HttpVersion, http_version, normalize_charset, parse_content_type
+from ._links import parse_links
+from ._streams import StreamReader
 
-__all__ = ["ClientResponse", "RequestInfo"]
+__all__ = ["ClientResponse", "RequestInfo", "ResponseHandler", "default_charset_resolver"]
+
+CharsetResolver = Callable[["ClientResponse", bytes], str]
 
 
-@dataclass(frozen=True, slots=True)
-class RequestInfo:
-    """What was sent: ``url``, ``method``, ``headers`` and ``real_url`` (with fragment)."""
-
+class _RequestInfoFields(NamedTuple):
     url: URL
     method: str
     headers: CIMultiDictProxy[str]
     real_url: URL
 
 
-class ResponseHandler:
-    """Feeds a connection's bytes to the HTTP/1.1 parser and the response's stream."""
+class RequestInfo(_RequestInfoFields):
+    """What was sent: ``url``, ``method``, ``headers`` and ``real_url`` (with fragment).
 
-    __slots__ = ("_conn", "_parser", "_head", "_stream", "_loop", "_done")
+    A named tuple, as aiohttp's; ``real_url`` defaults to ``url``.
+    """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, conn: Connection,
-                 parser: h1.ResponseParser) -> None:
-        self._loop = loop
-        self._conn = conn
-        self._parser = parser
-        self._head: asyncio.Future[h1.Response] = loop.create_future()
-        self._stream: StreamReader | None = None
-        self._done = False
+    __slots__ = ()
 
-    async def head(self) -> h1.Response:
-        return await self._head
+    def __new__(
+        cls, url: URL, method: str, headers: CIMultiDictProxy[str], real_url: URL | None = None
+    ) -> RequestInfo:
+        return tuple.__new__(cls, (url, method, headers, url if real_url is None else real_url))
 
-    def attach(self, stream: StreamReader) -> None:
-        self._stream = stream
 
-    def data_received(self, data: bytes) -> None:
-        try:
-            events = self._parser.feed(data)
-        except h1.HTTP1Error as exc:
-            self._fail(exc)
-            return
-        self._dispatch(events)
+def default_charset_resolver(response: ClientResponse, body: bytes) -> str:
+    """aiohttp's default ``fallback_charset_resolver``: UTF-8."""
+    return "utf-8"
 
-    def _dispatch(self, events: list[h1.Event]) -> None:
-        for ev in events:
-            t = type(ev)
-            if t is h1.Data:
-                assert self._stream is not None
-                self._stream.feed_data(ev.data)  # type: ignore[union-attr]
-            elif t is h1.Response:
-                self._stream = self._make_stream(ev)  # type: ignore[arg-type]
-                if not self._head.done():
-                    self._head.set_result(ev)  # type: ignore[arg-type]
-            elif t is h1.EndOfMessage:
-                self._finish(ev.keep_alive)  # type: ignore[union-attr]
 
-    def _make_stream(self, head: h1.Response) -> StreamReader:
-        transport = self._conn.transport
-        assert transport is not None
-        return StreamReader(self._loop, pause=transport.pause_reading,
-                            resume=transport.resume_reading)
-
-    def _finish(self, keep_alive: bool) -> None:
-        self._done = True
-        stream = self._stream
-        conn = self._conn
-        if keep_alive:
-            conn.release()
-        else:
-            conn.close()
-        if stream is not None:
-            stream.feed_eof()
-
-    def eof_received(self) -> None:
-        try:
-            events = self._parser.feed_eof()
-        except h1.HTTP1Error as exc:
-            self._fail(exc)
-            return
-        self._dispatch(events)
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        if self._done:
-            return
-        try:
-            self._dispatch(self._parser.feed_eof())
-        except h1.HTTP1Error as perr:
-            self._fail(perr)
-            return
-        if not self._done:
-            self._fail(exc or ServerDisconnectedError())
-
-    def _fail(self, exc: BaseException) -> None:
-        self._done = True
-        self._conn.close()
-        if not self._head.done():
-            if isinstance(exc, h1.IncompleteBody) or not isinstance(exc, h1.HTTP1Error):
-                err: BaseException = ServerDisconnectedError(str(exc) if isinstance(exc, h1.HTTP1Error) else None)
-            else:
-                err = ClientResponseError(None, (), status=400, message=str(exc))
-            err.__cause__ = exc
-            self._head.set_exception(err)
-        elif self._stream is not None:
-            perr = ClientPayloadError(f"Response payload is not completed: {exc}")
-            perr.__cause__ = exc
-            self._stream.set_exception(perr)
-
-    def abort(self) -> None:
-        """The request was cancelled or failed: the connection is closed, never pooled."""
-        if not self._done:
-            self._done = True
-            self._conn.close()
+# Reference: "application/json or any extended form, e.g. application/vnd.custom-type+json".
+_JSON_RE = re.compile(r"application/(?:[\w.+-]+\+)?json")
+_CONNECTION_CLOSED = "Connection closed"
 
 
 class ClientResponse:
     """An HTTP response: status and headers at once, the body read on demand.
 
-    Usable as ``async with`` (released on exit). The connection goes back to the pool only
-    once the body has been received in full; :meth:`release` before that closes it.
+    Usable as ``async with`` (released on exit). The connection goes back to the pool
+    once the body has been received in full; :meth:`release` or :meth:`close` before
+    that closes it.
+
+    Args:
+        method, url: the request (``url`` may carry a fragment: see :attr:`real_url`).
+        head: the parsed response head.
+        content: the body stream.
+        handler: the receiver holding the connection (None for a response without one).
+        request_info: what was sent.
+        loop: the event loop.
+        traces: the request's traces.
+        charset_resolver: ``fallback_charset_resolver`` of the session.
+        history: earlier responses of the same request (redirects).
     """
 
     def __init__(
@@ -145,68 +88,183 @@ class ClientResponse:
         handler: ResponseHandler | None,
         request_info: RequestInfo,
         loop: asyncio.AbstractEventLoop,
+        *,
+        traces: Sequence[Any] = (),
+        charset_resolver: CharsetResolver | None = None,
+        history: tuple[ClientResponse, ...] = (),
     ) -> None:
         self.method = method
-        self._url = url
-        self.status = head.status
-        self.reason = head.reason
-        self.headers: CIMultiDictProxy[str] = head.headers
-        self.raw_headers = head.raw_headers
-        self.version = head.version
+        self._real_url = url
+        self._url = url.with_fragment(None) if url.raw_fragment else url
+        self.status: int = head.status
+        self.reason: str = head.reason
+        self.version: HttpVersion = http_version(head.version)
+        self._headers = head.headers
+        self._raw_headers = head.raw_headers
         self.content = content
         self._handler = handler
-        self.request_info = request_info
-        self.history: tuple[ClientResponse, ...] = ()
-        self._body: bytes | None = None
+        self._request_info = request_info
         self._loop = loop
+        self._traces = traces
+        self._resolve_charset = charset_resolver or default_charset_resolver
+        self.history = history
+        self._body: bytes | None = None
         self._released = False
+        self._closed = False
+        self._in_context = False
+        self._ctype: tuple[str, dict[str, str]] | None = None
+        self._cookies: SimpleCookie | None = None
+        self._links: MultiDictProxy[MultiDictProxy[str | URL]] | None = None
+        self._source_traceback = (
+            traceback.extract_stack() if loop.get_debug() else None
+        )
 
     def __repr__(self) -> str:
-        return f"<ClientResponse({self._url}) [{self.status} {self.reason}]>"
+        reason = self.reason.encode("ascii", "backslashreplace").decode("ascii")
+        return f"<ClientResponse({self._url}) [{self.status} {reason}]>"
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        handler = self.__dict__.get("_handler")
+        if handler is None or handler.done or self._loop.is_closed():
+            return
+        handler.abort()
+        if self._loop.get_debug():
+            _warnings.warn(f"Unclosed response {self!r}", ResourceWarning, source=self)
+            context: dict[str, Any] = {"client_response": self, "message": "Unclosed response"}
+            if self._source_traceback:
+                context["source_traceback"] = self._source_traceback
+            self._loop.call_exception_handler(context)
+
+    # -- what was received ---------------------------------------------------------------
 
     @property
     def url(self) -> URL:
+        """The URL of the request, without fragment."""
         return self._url
 
     @property
     def real_url(self) -> URL:
-        return self.request_info.real_url
+        """The URL of the request, fragment included."""
+        return self._real_url
+
+    @property
+    def host(self) -> str:
+        assert self._url.host is not None
+        return self._url.host
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The response headers (UTF-8 with ``surrogateescape``)."""
+        return self._headers
+
+    @property
+    def raw_headers(self) -> h1.RawHeaders:
+        """The response headers as received: ``((name, value), ...)`` bytes pairs."""
+        return self._raw_headers
+
+    @property
+    def request_info(self) -> RequestInfo:
+        return self._request_info
 
     @property
     def ok(self) -> bool:
+        """True when the status is under 400 (not a check for 200)."""
         return self.status < 400
+
+    def _content_type_parts(self) -> tuple[str, dict[str, str]]:
+        ctype = self._ctype
+        if ctype is None:
+            ctype = self._ctype = parse_content_type(self._headers.get("Content-Type"))
+        return ctype
 
     @property
     def content_type(self) -> str:
-        raw = self.headers.get("Content-Type", "application/octet-stream")
-        return raw.split(";", 1)[0].strip().lower()
+        """The media type of Content-Type, lowercased (``application/octet-stream`` if none)."""
+        return self._content_type_parts()[0]
 
     @property
     def charset(self) -> str | None:
-        raw = self.headers.get("Content-Type", "")
-        for part in raw.split(";")[1:]:
-            k, _, v = part.partition("=")
-            if k.strip().lower() == "charset":
-                return v.strip().strip('"') or None
-        return None
+        """The ``charset`` parameter of Content-Type, or None."""
+        return self._content_type_parts()[1].get("charset")
 
     @property
     def content_length(self) -> int | None:
-        v = self.headers.get("Content-Length")
-        return int(v) if v is not None and v.isdigit() else None
+        """The Content-Length header as a number, or None when absent or not a number."""
+        value = self._headers.get("Content-Length")
+        if value is None:
+            return None
+        value = value.strip()
+        return int(value) if value.isdigit() and value.isascii() else None
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        """The cookies set by this response's own ``Set-Cookie`` headers."""
+        if self._cookies is None:
+            self._cookies = _parse_set_cookies(self._headers.getall("Set-Cookie", ()))
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: SimpleCookie) -> None:
+        self._cookies = cookies
+
+    @property
+    def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
+        """The ``Link`` header (RFC 8288), keyed by ``rel``; each link has its ``url``."""
+        if self._links is None:
+            self._links = parse_links(self._headers.getall("Link", ()), self._url)
+        return self._links
+
+    @property
+    def connection(self) -> Connection | None:
+        """The connection, while the response still holds it."""
+        return self._handler.connection if self._handler is not None else None
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection was released, closed, or handed back at the body's end."""
+        return self._closed or self._handler is None or self._handler.done
+
+    # -- the body ------------------------------------------------------------------------
 
     async def read(self) -> bytes:
-        """The whole body (cached, so a second call returns it again)."""
+        """The whole body (kept, so later calls return it again).
+
+        Raises:
+            ClientPayloadError: the body could not be received in full or decoded.
+            ClientConnectionError: the response was released before the body was read.
+        """
         if self._body is None:
-            self._body = await self.content.read()
+            try:
+                self._body = await self.content.read()
+            except BaseException:
+                self.close()
+                raise
         return self._body
 
     def get_encoding(self) -> str:
-        return self.charset or "utf-8"
+        """The body's encoding: Content-Type's charset, UTF-8 for JSON, else the session's
+        ``fallback_charset_resolver(response, body)``.
+
+        Raises:
+            RuntimeError: the charset must be guessed but the body has not been read.
+        """
+        ctype, params = self._content_type_parts()
+        encoding = normalize_charset(params.get("charset"))
+        if encoding is not None:
+            return encoding
+        main, _, sub = ctype.partition("/")
+        # RFC 8259 §8.1 (JSON) and RFC 9083 (RDAP): UTF-8.
+        if main == "application" and sub.partition("+")[0] in ("json", "rdap"):
+            return "utf-8"
+        if self._body is None:
+            raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
+        return self._resolve_charset(self, self._body)
 
     async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
-        """The body decoded with *encoding*, the header's charset, or UTF-8."""
-        body = await self.read()
+        """The body decoded with *encoding*, or :meth:`get_encoding`'s answer."""
+        body = self._body
+        if body is None:
+            body = await self.read()
         return body.decode(encoding or self.get_encoding(), errors)
 
     async def json(
@@ -216,54 +274,125 @@ class ClientResponse:
         loads: Callable[[str], Any] = json.loads,
         content_type: str | None = "application/json",
     ) -> Any:
-        """The body parsed as JSON.
+        """The body parsed as JSON (None for an empty body).
+
+        Args:
+            encoding: the text encoding (default: :meth:`get_encoding`).
+            loads: the JSON decoder.
+            content_type: the Content-Type required: ``application/json`` also accepts
+                ``+json`` types; another value must match exactly; None skips the check.
 
         Raises:
-            ContentTypeError: the Content-Type is not JSON (pass ``content_type=None`` to
-                skip the check).
+            ContentTypeError: the Content-Type is not the one required.
         """
-        body = await self.read()
-        if content_type is not None:
-            ctype = self.content_type
-            if not (ctype == content_type or ctype.endswith("+json") or
-                    (content_type == "application/json" and ctype == "application/json")):
+        body = self._body
+        if body is None:
+            body = await self.read()
+        if content_type:
+            raw = self._headers.get("Content-Type", "").lower()
+            if not self._is_expected(raw, content_type):
                 raise ContentTypeError(
-                    self.request_info, self.history, status=self.status,
-                    message=f"Attempt to decode JSON with unexpected mimetype: {ctype}",
-                    headers=self.headers,
+                    self._request_info, self.history, status=self.status,
+                    message=f"Attempt to decode JSON with unexpected mimetype: {raw}",
+                    headers=self._headers,
                 )
-        if not body.strip():
+        # Surrounding whitespace is JSON's own business; only decide "empty" here.
+        if not body or body.isspace():
             return None
         return loads(body.decode(encoding or self.get_encoding()))
 
+    def _is_expected(self, raw: str, expected: str) -> bool:
+        mtype = self.content_type
+        if expected == "application/json":
+            return _JSON_RE.fullmatch(mtype) is not None
+        return mtype == expected.lower() or raw == expected.lower()
+
+    # -- finishing -----------------------------------------------------------------------
+
     def raise_for_status(self) -> None:
-        """Raise :class:`ClientResponseError` when the status is 400 or more."""
+        """Raise :class:`ClientResponseError` when the status is 400 or more.
+
+        Outside ``async with`` the response is released first.
+        """
         if self.status >= 400:
+            if not self._in_context:
+                self.release()
             raise ClientResponseError(
-                self.request_info, self.history, status=self.status,
-                message=self.reason, headers=self.headers,
+                self._request_info, self.history, status=self.status,
+                message=self.reason, headers=self._headers,
             )
 
-    def release(self) -> None:
-        """Finish with the response: pooled if the body was fully received, else closed."""
-        if self._released:
-            return
+    def _notify_content(self) -> None:
+        # Reads after release must fail loudly, never return a truncated body.
+        if self.content.exception() is None:
+            self.content.set_exception(ClientConnectionError(_CONNECTION_CLOSED))
         self._released = True
-        if self._handler is not None and not self.content.is_eof():
+
+    def release(self) -> Any:
+        """Finish with the response: the connection is pooled if the body was received in
+        full, closed otherwise. Reading the stream afterwards raises."""
+        if not self._released:
+            self._notify_content()
+        self._closed = True
+        if self._handler is not None:
             self._handler.abort()
+        return _noop()
 
     def close(self) -> None:
-        """Close the connection under the response."""
-        self._released = True
+        """Close the connection under the response (never pooled)."""
+        if not self._released:
+            self._notify_content()
+        self._closed = True
         if self._handler is not None:
             self._handler.abort()
 
-    @property
-    def closed(self) -> bool:
-        return self._released
+    async def wait_for_close(self) -> None:
+        """Release the response (aiohttp also waits for a request body still being sent)."""
+        self.release()
 
     async def __aenter__(self) -> ClientResponse:
+        self._in_context = True
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._in_context = False
         self.release()
+        await self.wait_for_close()
+
+
+class _noop:
+    """What :meth:`ClientResponse.release` returns: awaitable, for old ``await resp.release()``."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return iter(())
+
+
+def _parse_set_cookies(values: Sequence[str]) -> SimpleCookie:
+    """Set-Cookie values into a SimpleCookie, leniently (RFC 6265 §5.2): a bad cookie is
+    skipped, unknown attributes ignored, never turned into cookies of their own."""
+    cookies = SimpleCookie()
+    for value in values:
+        pair, _, attrs = value.partition(";")
+        name, eq, val = pair.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            continue
+        morsel: Morsel[str] = Morsel()
+        try:
+            morsel.set(name, val.strip(), val.strip())
+        except CookieError:
+            continue
+        for attr in attrs.split(";"):
+            key, has_value, attr_value = attr.partition("=")
+            key = key.strip().lower()
+            if key in ("secure", "httponly"):
+                morsel[key] = True
+            elif has_value and key in Morsel._reserved:  # type: ignore[attr-defined]
+                morsel[key] = attr_value.strip()
+        dict.__setitem__(cookies, name, morsel)
+    return cookies

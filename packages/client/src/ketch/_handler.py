@@ -1,0 +1,363 @@
+"""The receiver that turns a connection's bytes into a response head and body stream.
+
+Theory of operation: the session installs a :class:`ResponseHandler` on the connection
+(``conn.set_receiver(handler)``) before sending the request. Every piece the transport
+receives goes synchronously through the sans-IO parser; the head resolves the future the
+session awaits (:meth:`ResponseHandler.head`), body pieces go into the response's
+:class:`StreamReader`, and the end of the message hands the connection back to the pool
+when the parser says it may carry another request (closed otherwise). Anything that goes
+wrong - a protocol error, the peer closing or resetting early, a timeout, cancellation -
+closes the connection (never pooled) and fails whoever waits, with aiohttp's documented
+exception chained to the cause.
+
+Timeouts: ``sock_read`` bounds each wait for the server to send something. Rather than
+re-arming a timer per received piece, the time of the last piece is noted and one timer
+re-arms itself for what is left. While the stream has paused reading (the user is not
+reading) the timer does not count: that wait is ours, not the server's (as aiohttp).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import ketch_http1 as h1
+from ketch_connector import (
+    ClientConnectionError,
+    ClientOSError,
+    Connection,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
+
+from ._exceptions import ClientPayloadError, ClientResponseError
+from ._streams import DEFAULT_READ_BUFSIZE, StreamReader, _TraceLike
+
+__all__ = ["ResponseHandler"]
+
+# Timers firing within this of their due time count as due (clock granularity).
+_TIMER_SLACK = 0.001
+
+
+class ResponseHandler:
+    """Feeds a connection's bytes to the HTTP/1.1 parser and the response's stream.
+
+    Args:
+        loop: the event loop.
+        conn: the connection the request goes out on.
+        parser: a parser on which ``start_response(method, decompress=...)`` was called.
+        read_bufsize: the stream's buffer size (see :class:`StreamReader`).
+        read_timeout: ``sock_read``: most seconds to wait for each piece from the server.
+        deadline: loop time when the ``total`` timeout expires (None: no limit).
+        request_info: the request, for the errors raised about its response.
+        traces: the request's traces (see :class:`StreamReader`).
+        method, url: the request, for the trace signals.
+    """
+
+    __slots__ = (
+        "_loop", "_conn", "_transport", "_parser", "_head", "_stream", "_done", "_paused",
+        "_read_bufsize", "_read_timeout", "_last_read", "_timer", "_deadline_handle",
+        "_request_info", "_traces", "_method", "_url", "_continue", "trailers",
+    )
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        conn: Connection,
+        parser: h1.ResponseParser,
+        *,
+        read_bufsize: int = DEFAULT_READ_BUFSIZE,
+        read_timeout: float | None = None,
+        deadline: float | None = None,
+        request_info: Any = None,
+        traces: Sequence[_TraceLike] = (),
+        method: str = "GET",
+        url: Any = None,
+    ) -> None:
+        self._loop = loop
+        self._conn = conn
+        self._transport = conn.transport
+        self._parser = parser
+        self._head: asyncio.Future[h1.Response] = loop.create_future()
+        self._stream: StreamReader | None = None
+        self._done = False
+        self._paused = False
+        self._read_bufsize = read_bufsize
+        self._read_timeout = read_timeout or None
+        self._last_read = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline_handle = (
+            loop.call_at(deadline, self._on_deadline) if deadline is not None else None
+        )
+        self._request_info = request_info
+        self._traces = traces
+        self._method = method
+        self._url = url
+        self._continue: asyncio.Future[bool] | None = None
+        self.trailers: Any = None
+
+    # -- what the session uses ---------------------------------------------------------
+
+    @property
+    def stream(self) -> StreamReader:
+        """The body stream (available once :meth:`head` has returned)."""
+        assert self._stream is not None, "the response head has not arrived yet"
+        return self._stream
+
+    @property
+    def connection(self) -> Connection | None:
+        """The connection, while this response still holds it."""
+        return None if self._done else self._conn
+
+    @property
+    def done(self) -> bool:
+        """True once the connection was handed back or closed."""
+        return self._done
+
+    async def head(self) -> h1.Response:
+        """Wait for the final response head (the request must have been sent).
+
+        Raises:
+            ClientResponseError: the head is malformed or over a limit (status 400).
+            ServerDisconnectedError: the server closed before sending a complete head.
+            ClientOSError: the connection failed (reset...).
+            SocketTimeoutError: nothing arrived for ``sock_read`` seconds.
+        """
+        self.start_read_timeout()
+        return await self._head
+
+    async def wait_continue(self) -> bool:
+        """For ``Expect: 100-continue``: True once 100 Continue arrived, False if the
+        final response came first (then the body must not be sent)."""
+        if self._head.done():
+            return False
+        if self._continue is None:
+            self._continue = self._loop.create_future()
+        self.start_read_timeout()
+        return await self._continue
+
+    def start_read_timeout(self) -> None:
+        """Start counting ``sock_read`` (call when the request has been sent)."""
+        if self._read_timeout is None or self._timer is not None or self._done:
+            return
+        self._last_read = self._loop.time()
+        self._timer = self._loop.call_at(self._last_read + self._read_timeout, self._on_read_timer)
+
+    def abort(self) -> None:
+        """The request was cancelled or failed, or the response released early: close
+        the connection (never pooled)."""
+        if not self._done:
+            self._done = True
+            self._stop_timers()
+            self._conn.close()
+        if self._head.done() and not self._head.cancelled():
+            self._head.exception()  # mark a failure as seen: the caller has moved on
+
+    # -- Receiver ----------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self._done:
+            return
+        if self._read_timeout is not None:
+            self._last_read = self._loop.time()
+        try:
+            events = self._parser.feed(data)
+        except h1.HTTP1Error as exc:
+            self._fail(exc)
+            return
+        if events:
+            self._dispatch(events)
+
+    def eof_received(self) -> None:
+        if self._done:
+            return
+        try:
+            events = self._parser.feed_eof()
+        except h1.HTTP1Error as exc:
+            self._fail(exc, at_eof=True)
+            return
+        self._dispatch(events)
+        if not self._done:
+            self._fail(None, at_eof=True)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._done:
+            return
+        if exc is None:
+            self.eof_received()
+            return
+        try:
+            self._parser.feed_eof()
+        except h1.HTTP1Error as perr:
+            # What was missing, caused by the OS error.
+            perr.__cause__ = exc
+            self._fail(perr, exc, at_eof=True)
+            return
+        # Even a read-until-close body may have lost bytes to a reset: never pass it as whole.
+        self._fail(exc, exc, at_eof=True)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _dispatch(self, events: list[h1.Event]) -> None:
+        for ev in events:
+            if isinstance(ev, h1.Data):
+                stream = self._stream
+                assert stream is not None
+                stream.feed_data(ev.data)
+                if ev.end_of_chunk:
+                    stream.end_http_chunk()
+            elif isinstance(ev, h1.Response):
+                self._on_head(ev)
+            elif isinstance(ev, h1.EndOfMessage):
+                self._finish(ev)
+            else:
+                self._on_informational(ev)
+
+    def _on_head(self, head: h1.Response) -> None:
+        self._stream = StreamReader(
+            self._loop, self._read_bufsize, pause=self._pause_reading,
+            resume=self._resume_reading, traces=self._traces, method=self._method,
+            url=self._url,
+        )
+        if not self._head.done():
+            self._head.set_result(head)
+        waiter = self._continue
+        if waiter is not None and not waiter.done():
+            waiter.set_result(False)
+
+    def _on_informational(self, ev: h1.InformationalResponse) -> None:
+        waiter = self._continue
+        if ev.status == 100 and waiter is not None and not waiter.done():
+            waiter.set_result(True)
+
+    def _finish(self, end: h1.EndOfMessage) -> None:
+        self._done = True
+        self._stop_timers()
+        self.trailers = end.trailers
+        if self._paused:
+            # A pooled connection must be reading, to notice the server closing it.
+            self._paused = False
+            if self._transport is not None:
+                self._transport.resume_reading()
+        if end.keep_alive and self._parser.is_reusable:
+            self._conn.release()
+        else:
+            self._conn.close()
+        if self._stream is not None:
+            self._stream.feed_eof()
+
+    def _pause_reading(self) -> None:
+        if not self._done and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self._paused and not self._done and self._transport is not None:
+            self._paused = False
+            self._transport.resume_reading()
+            if self._read_timeout is not None:
+                self._last_read = self._loop.time()
+                if self._timer is None:
+                    self._timer = self._loop.call_at(
+                        self._last_read + self._read_timeout, self._on_read_timer
+                    )
+
+    def _on_read_timer(self) -> None:
+        self._timer = None
+        if self._done or self._paused or self._read_timeout is None:
+            return
+        due = self._last_read + self._read_timeout
+        if due - self._loop.time() > _TIMER_SLACK:
+            self._timer = self._loop.call_at(due, self._on_read_timer)
+            return
+        self._fail(SocketTimeoutError(
+            f"Timeout on reading data from socket: nothing received for "
+            f"{self._read_timeout} s (sock_read)"
+        ))
+
+    def _on_deadline(self) -> None:
+        self._deadline_handle = None
+        if not self._done:
+            self._fail(asyncio.TimeoutError(
+                "the total timeout expired before the response was received in full"
+            ))
+
+    def _stop_timers(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._deadline_handle is not None:
+            self._deadline_handle.cancel()
+            self._deadline_handle = None
+
+    def _fail(
+        self, exc: BaseException | None, os_error: BaseException | None = None,
+        *, at_eof: bool = False,
+    ) -> None:
+        """Close the connection and fail the head or the body with the mapped error.
+
+        Args:
+            exc: what went wrong (None: the server closed cleanly, too early).
+            os_error: the error the connection was lost with, if any.
+            at_eof: the connection ended (rather than bad bytes arriving).
+        """
+        self._done = True
+        self._stop_timers()
+        self._conn.close()
+        if not self._head.done():
+            err = self._head_error(exc, os_error, at_eof)
+            self._head.set_exception(err)
+            waiter = self._continue
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(err)
+                waiter.exception()  # the head future reports it; never "not retrieved"
+        elif self._stream is not None:
+            self._stream.set_exception(self._body_error(exc, os_error))
+
+    def _head_error(
+        self, exc: BaseException | None, os_error: BaseException | None, at_eof: bool
+    ) -> BaseException:
+        if exc is None:
+            return ServerDisconnectedError()
+        if isinstance(exc, (asyncio.TimeoutError, ClientConnectionError)):
+            return exc
+        err: BaseException
+        if isinstance(os_error, OSError):
+            err = ClientOSError(os_error.errno, f"Connection lost before the response: {os_error}")
+        elif at_eof:
+            err = ServerDisconnectedError(f"Server disconnected inside the response head: {exc}")
+        elif isinstance(exc, h1.DecompressionError):
+            err = ClientPayloadError(f"Cannot decode the response body: {exc}")
+        elif isinstance(exc, h1.LimitExceeded):
+            err = ClientResponseError(
+                self._request_info, (), status=400,
+                message=f"Response head rejected: {exc} (see the session's {exc.limit})",
+            )
+        elif isinstance(exc, h1.HTTP1Error):
+            err = ClientResponseError(
+                self._request_info, (), status=400, message=f"Invalid response: {exc}"
+            )
+        else:
+            err = ServerDisconnectedError(f"Server disconnected: {exc!r}")
+        err.__cause__ = exc
+        return err
+
+    def _body_error(self, exc: BaseException | None, os_error: BaseException | None) -> BaseException:
+        if isinstance(exc, (asyncio.TimeoutError, ClientConnectionError)):
+            return exc
+        if exc is None:
+            msg = "Response payload is not completed: the server closed the connection"
+        elif isinstance(exc, h1.DecompressionError):
+            msg = f"Cannot decode the response body: {exc}"
+        elif isinstance(exc, h1.IncompleteBody):
+            msg = f"Response payload is not completed: {exc}"
+        elif isinstance(exc, h1.HTTP1Error):
+            msg = f"Invalid response body: {exc}"
+        else:
+            msg = "Response payload is not completed"
+        if os_error is not None:
+            msg = f"{msg}. {os_error!r}"
+        err = ClientPayloadError(msg)
+        err.__cause__ = exc
+        return err

@@ -1,0 +1,106 @@
+"""Small response-side helpers: the HTTP version tuple and Content-Type parsing."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import NamedTuple
+
+__all__ = [
+    "HttpVersion",
+    "HttpVersion10",
+    "HttpVersion11",
+    "http_version",
+    "parse_content_type",
+    "normalize_charset",
+]
+
+
+class HttpVersion(NamedTuple):
+    """An HTTP version as ``(major, minor)`` (aiohttp's ``HttpVersion``)."""
+
+    major: int
+    minor: int
+
+
+HttpVersion10 = HttpVersion(1, 0)
+HttpVersion11 = HttpVersion(1, 1)
+
+_VERSIONS = {(1, 0): HttpVersion10, (1, 1): HttpVersion11}
+
+
+def http_version(version: tuple[int, int]) -> HttpVersion:
+    """The shared :class:`HttpVersion` for a parser's ``(major, minor)`` tuple."""
+    known = _VERSIONS.get(version)
+    return known if known is not None else HttpVersion(*version)
+
+
+# RFC 9110 §5.6.2: token = 1*tchar
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TOKEN_RE = re.compile(_TOKEN)
+# RFC 9110 §5.6.6: parameter = name "=" ( token / quoted-string ), after OWS ";" OWS.
+# Values that are neither are taken up to the next ";" (servers send unquoted spaces).
+_PARAM_RE = re.compile(
+    r'[ \t]*;[ \t]*(' + _TOKEN + r')[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^;]*))'
+)
+_QUOTED_PAIR_RE = re.compile(r"\\(.)")
+
+_OCTET_STREAM = "application/octet-stream"
+
+ContentType = tuple[str, dict[str, str]]
+_CACHE: dict[str, ContentType] = {}
+_CACHE_MAX = 256
+
+
+def parse_content_type(raw: str | None) -> ContentType:
+    """Split a Content-Type value into the lowercased media type and its parameters.
+
+    Parameter names are lowercased; values keep their case, quoted-strings are unquoted
+    (RFC 9110 §5.6.4). A missing or unparseable media type is
+    ``application/octet-stream`` (RFC 9110 §8.3: the recipient may treat it so).
+
+    Args:
+        raw: the header value, or None when the header is absent.
+
+    Returns:
+        ``(media_type, parameters)``; treat the dict as read-only (results are shared).
+    """
+    if raw is None:
+        return _OCTET_STREAM, {}
+    cached = _CACHE.get(raw)
+    if cached is not None:
+        return cached
+    end = raw.find(";")
+    main = (raw if end < 0 else raw[:end]).strip().lower()
+    mtype, slash, subtype = main.partition("/")
+    params: dict[str, str] = {}
+    if not slash or not _TOKEN_RE.fullmatch(mtype) or not _TOKEN_RE.fullmatch(subtype):
+        main = _OCTET_STREAM
+    elif end >= 0:
+        pos = end
+        while pos < len(raw):
+            m = _PARAM_RE.match(raw, pos)
+            if m is None:
+                nxt = raw.find(";", pos + 1)
+                if nxt < 0:
+                    break
+                pos = nxt
+                continue
+            name, quoted, plain = m.groups()
+            value = _QUOTED_PAIR_RE.sub(r"\1", quoted) if quoted is not None else plain.strip()
+            params.setdefault(name.lower(), value)
+            pos = m.end()
+    result = (main, params)
+    if len(_CACHE) < _CACHE_MAX:
+        _CACHE[raw] = result
+    return result
+
+
+def normalize_charset(charset: str | None) -> str | None:
+    """The codec name Python knows *charset* by, or None when it is unknown or empty."""
+    if not charset:
+        return None
+    try:
+        return codecs.lookup(charset).name
+    except (LookupError, ValueError):
+        return None
