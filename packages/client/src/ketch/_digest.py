@@ -200,8 +200,10 @@ class DigestAuthMiddleware:
         if fresh is None or (sent == fresh.nonce and not fresh.stale):
             request.headers.popall("Authorization", None)
             return response
+        if challenge is None or challenge.nonce != fresh.nonce:
+            # A repeated nonce keeps counting: reusing an nc would look like a replay (§3.4).
+            self._nonce_count = 0
         self._challenge = fresh
-        self._nonce_count = 0
         await _discard(response)
         request.headers["Authorization"] = self._authorization(request, fresh)
         return await handler(request)
@@ -228,7 +230,7 @@ class DigestAuthMiddleware:
             raise ClientError(f"Digest auth error: unsupported qop {best['qop']!r}")
         return _Challenge(
             realm=best.get("realm", ""), nonce=best["nonce"],
-            algorithm=best.get("algorithm", "MD5").upper(), qops=qops,
+            algorithm=best.get("algorithm", "MD5"), qops=qops,
             opaque=best.get("opaque"), stale=best.get("stale", "").lower() == "true",
             space=_protection_space(best.get("domain"), url),
         )
@@ -267,7 +269,7 @@ class DigestAuthMiddleware:
             fields.append(f"opaque={_quote(ch.opaque)}")
         if qop is not None:
             fields += [f"qop={qop}", f"nc={nc}", f"cnonce={_quote(cnonce)}"]
-        elif ch.algorithm.endswith("-SESS"):
+        elif ch.algorithm.upper().endswith("-SESS"):
             fields.append(f"cnonce={_quote(cnonce)}")
         return "Digest " + ", ".join(fields)
 
