@@ -1,0 +1,394 @@
+"""Tracing through real requests: every signal, in the documented order, over HTTP and HTTPS.
+
+The servers are real loopback servers (tests/servers.py), TLS uses trustme certificates,
+and DNS goes through the connector's resolver for the name ``localhost``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import sys
+import types
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import trustme
+from multidict import CIMultiDict
+from yarl import URL
+
+import ketch
+import ketch_tracing
+from ketch_tracing import SIGNALS, RequestTimings
+from tests.servers import HTTPServer, Reply, Request
+
+BODY = b"0123456789" * 10
+
+
+class Recorder(ketch.TraceConfig):
+    """A TraceConfig recording ``(signal name, params)`` for every signal, in order."""
+
+    def __init__(self, factory: Any = types.SimpleNamespace) -> None:
+        super().__init__(trace_config_ctx_factory=factory)
+        self.events: list[tuple[str, Any, Any]] = []
+        for spec in SIGNALS:
+            getattr(self, spec.name).append(self._recorder(spec.name))
+
+    def _recorder(self, name: str) -> Any:
+        async def record(session: Any, ctx: Any, params: Any) -> None:
+            self.events.append((name, params, ctx))
+
+        return record
+
+    def names(self, request: object = None) -> list[str]:
+        """Signal names in order (of one request, given its trace_request_ctx); body chunks
+        received are left out (their number depends on how the bytes arrive) and are
+        checked by the download tests."""
+        return [
+            n for n, _, ctx in self.events
+            if n != "on_response_chunk_received"
+            and (request is None or ctx.trace_request_ctx == request)
+        ]
+
+    def params(self, name: str) -> list[Any]:
+        return [p for n, p, _ in self.events if n == name]
+
+
+async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+    if req.target == "/redirect":
+        return Reply(status=302, reason="Found", headers=[("Location", "/final")], body=b"moved")
+    if req.target == "/some/redirect/":
+        return Reply(status=301, reason="Moved", headers=[("Location", "/some/")])
+    if req.target == "/stream":
+        return Reply(body=BODY, chunked=True)
+    if req.method == "POST":
+        return Reply(body=req.body)
+    return Reply(body=BODY)
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def server_ssl(ca: trustme.CA) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(ctx)
+    return ctx
+
+
+@pytest.fixture(scope="module")
+def client_ssl(ca: trustme.CA) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    ca.configure_trust(ctx)
+    return ctx
+
+
+@pytest.fixture(params=["http", "https"])
+def scheme(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@contextlib.asynccontextmanager
+async def serve(scheme: str, server_ssl: ssl.SSLContext) -> AsyncIterator[HTTPServer]:
+    async with HTTPServer(handler, ssl=server_ssl if scheme == "https" else None) as server:
+        yield server
+
+
+def session(
+    client_ssl: ssl.SSLContext, *configs: ketch.TraceConfig, **connector: Any
+) -> ketch.ClientSession:
+    return ketch.ClientSession(
+        connector=ketch.TCPConnector(ssl=client_ssl, **connector), trace_configs=list(configs)
+    )
+
+
+def connect_signals(scheme: str) -> list[str]:
+    """What creating a connection to an IP address sends (no DNS)."""
+    tls = ["on_tls_handshake_start", "on_tls_handshake_end"] if scheme == "https" else []
+    return ["on_connection_create_start", *tls, "on_connection_create_end"]
+
+
+GET_TAIL = ["on_request_headers_sent", "on_request_end", "on_response_body_end"]
+
+
+# -- connections -----------------------------------------------------------------------
+
+
+async def test_fresh_connection(scheme: str, server_ssl: ssl.SSLContext,
+                                client_ssl: ssl.SSLContext) -> None:
+    rec = Recorder()
+    async with serve(scheme, server_ssl) as server, session(client_ssl, rec) as s:
+        async with s.get(server.url + "/a") as resp:
+            assert await resp.read() == BODY
+    assert rec.names() == ["on_request_start", *connect_signals(scheme), *GET_TAIL]
+    (start,) = rec.params("on_request_start")
+    assert (start.method, start.url) == ("GET", URL(server.url + "/a"))
+    assert isinstance(start.headers, CIMultiDict)
+    (sent,) = rec.params("on_request_headers_sent")
+    assert (sent.method, sent.url) == ("GET", URL(server.url + "/a"))
+    assert sent.headers["Host"] == f"127.0.0.1:{server.port}"
+    (end,) = rec.params("on_request_end")
+    assert end.response is resp and (end.method, end.url) == ("GET", URL(server.url + "/a"))
+    (body_end,) = rec.params("on_response_body_end")
+    assert (body_end.method, body_end.url) == ("GET", URL(server.url + "/a"))
+
+
+async def test_reused_connection(scheme: str, server_ssl: ssl.SSLContext,
+                                 client_ssl: ssl.SSLContext) -> None:
+    rec = Recorder()
+    async with serve(scheme, server_ssl) as server, session(client_ssl, rec) as s:
+        for _ in range(2):
+            async with s.get(server.url + "/a") as resp:
+                await resp.read()
+        assert server.connections == 1
+    names = rec.names()
+    second = names[names.index("on_request_start", 1):]
+    assert second == ["on_request_start", "on_connection_reuseconn", *GET_TAIL]
+
+
+async def test_dns_cache_miss_then_hit(scheme: str, server_ssl: ssl.SSLContext,
+                                       client_ssl: ssl.SSLContext) -> None:
+    rec = Recorder()
+    tls = ["on_tls_handshake_start", "on_tls_handshake_end"] if scheme == "https" else []
+    async with serve(scheme, server_ssl) as server, \
+            session(client_ssl, rec, family=socket.AF_INET, force_close=True) as s:
+        url = server.url.replace("127.0.0.1", "localhost") + "/a"
+        for _ in range(2):
+            async with s.get(url) as resp:
+                await resp.read()
+        assert server.connections == 2
+    names = rec.names()
+    split = names.index("on_request_start", 1)
+    assert names[:split] == [
+        "on_request_start", "on_connection_create_start", "on_dns_cache_miss",
+        "on_dns_resolvehost_start", "on_dns_resolvehost_end", *tls,
+        "on_connection_create_end", *GET_TAIL,
+    ]
+    assert names[split:] == [
+        "on_request_start", "on_connection_create_start", "on_dns_cache_hit", *tls,
+        "on_connection_create_end", *GET_TAIL,
+    ]
+    for name in ("on_dns_cache_miss", "on_dns_resolvehost_start", "on_dns_resolvehost_end",
+                 "on_dns_cache_hit"):
+        assert [p.host for p in rec.params(name)] == ["localhost"], name
+
+
+async def test_dns_without_cache_sends_only_resolve_signals(
+    server_ssl: ssl.SSLContext, client_ssl: ssl.SSLContext
+) -> None:
+    rec = Recorder()
+    async with serve("http", server_ssl) as server, \
+            session(client_ssl, rec, family=socket.AF_INET, use_dns_cache=False) as s:
+        async with s.get(server.url.replace("127.0.0.1", "localhost")) as resp:
+            await resp.read()
+    assert rec.names() == [
+        "on_request_start", "on_connection_create_start", "on_dns_resolvehost_start",
+        "on_dns_resolvehost_end", "on_connection_create_end", *GET_TAIL,
+    ]
+
+
+async def test_queued_for_a_connection_slot(client_ssl: ssl.SSLContext) -> None:
+    finish = asyncio.Event()
+
+    async def hold(req: Request, writer: asyncio.StreamWriter) -> Reply | None:
+        if req.target != "/hold":
+            return Reply(body=BODY)
+        # Half a body, so the first request keeps the only connection until it ends.
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n01234")
+        await finish.wait()
+        writer.write(b"56789")
+        await writer.drain()
+        return None
+
+    rec = Recorder()
+    async with HTTPServer(hold) as server, session(client_ssl, rec, limit=1) as s:
+        async with s.get(server.url + "/hold", trace_request_ctx="first") as resp:
+            task = asyncio.ensure_future(s.get(server.url + "/a", trace_request_ctx="second"))
+            for _ in range(400):
+                if "on_connection_queued_start" in rec.names("second"):
+                    break
+                await asyncio.sleep(0.005)
+            assert rec.names("second") == ["on_request_start", "on_connection_queued_start"]
+            finish.set()
+            assert await resp.read() == b"0123456789"
+        async with await task as resp2:
+            await resp2.read()
+    assert rec.names("first") == ["on_request_start", *connect_signals("http"), *GET_TAIL]
+    assert rec.names("second") == [
+        "on_request_start", "on_connection_queued_start", "on_connection_queued_end",
+        *connect_signals("http"), *GET_TAIL,
+    ]
+
+
+# -- requests --------------------------------------------------------------------------
+
+
+async def test_redirect(scheme: str, server_ssl: ssl.SSLContext,
+                        client_ssl: ssl.SSLContext) -> None:
+    rec = Recorder()
+    async with serve(scheme, server_ssl) as server, session(client_ssl, rec) as s:
+        async with s.get(server.url + "/redirect") as resp:
+            assert await resp.read() == BODY
+    assert rec.names() == [
+        "on_request_start", *connect_signals(scheme), "on_request_headers_sent",
+        "on_request_redirect", "on_connection_reuseconn", "on_request_headers_sent",
+        "on_request_end", "on_response_body_end",
+    ]
+    (redirect,) = rec.params("on_request_redirect")
+    assert (redirect.method, redirect.url) == ("GET", URL(server.url + "/redirect"))
+    assert redirect.response.status == 302 and redirect.response in resp.history
+    assert [p.url.path for p in rec.params("on_request_headers_sent")] == ["/redirect", "/final"]
+    (end,) = rec.params("on_request_end")
+    assert end.response is resp
+
+
+async def test_failed_connection(scheme: str, client_ssl: ssl.SSLContext) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    rec = Recorder()
+    async with session(client_ssl, rec) as s:
+        with pytest.raises(ketch.ClientConnectorError) as excinfo:
+            await s.get(f"{scheme}://127.0.0.1:{port}/")
+    assert rec.names() == [
+        "on_request_start", "on_connection_create_start", "on_request_exception",
+    ]
+    (failed,) = rec.params("on_request_exception")
+    assert failed.exception is excinfo.value
+    assert (failed.method, failed.url) == ("GET", URL(f"{scheme}://127.0.0.1:{port}/"))
+
+
+async def test_chunked_upload_sends_each_chunk(scheme: str, server_ssl: ssl.SSLContext,
+                                               client_ssl: ssl.SSLContext) -> None:
+    pieces = [b"one", b"two", b"three"]
+
+    async def body() -> AsyncIterator[bytes]:
+        for piece in pieces:
+            yield piece
+
+    rec = Recorder()
+    async with serve(scheme, server_ssl) as server, session(client_ssl, rec) as s:
+        async with s.post(server.url + "/up", data=body()) as resp:
+            assert await resp.read() == b"onetwothree"
+        assert server.requests[0].header("Transfer-Encoding") == "chunked"
+    assert rec.names() == [
+        "on_request_start", *connect_signals(scheme), "on_request_headers_sent",
+        *["on_request_chunk_sent"] * len(pieces), "on_request_end", "on_response_body_end",
+    ]
+    sent = rec.params("on_request_chunk_sent")
+    assert [p.chunk for p in sent] == pieces
+    assert {(p.method, p.url) for p in sent} == {("POST", URL(server.url + "/up"))}
+
+
+async def test_bytes_upload_is_one_chunk(server_ssl: ssl.SSLContext,
+                                         client_ssl: ssl.SSLContext) -> None:
+    rec = Recorder()
+    async with serve("http", server_ssl) as server, session(client_ssl, rec) as s:
+        async with s.post(server.url + "/up", data=b"payload") as resp:
+            await resp.read()
+    assert rec.names()[-5:] == [
+        "on_connection_create_end", "on_request_headers_sent", "on_request_chunk_sent",
+        "on_request_end", "on_response_body_end",
+    ]
+    assert [p.chunk for p in rec.params("on_request_chunk_sent")] == [b"payload"]
+
+
+async def test_streamed_download_sends_each_chunk_received(
+    scheme: str, server_ssl: ssl.SSLContext, client_ssl: ssl.SSLContext
+) -> None:
+    rec = Recorder()
+    pieces = []
+    async with serve(scheme, server_ssl) as server, session(client_ssl, rec) as s:
+        async with s.get(server.url + "/stream") as resp:
+            async for piece in resp.content.iter_chunked(7):
+                pieces.append(piece)
+    assert b"".join(pieces) == BODY
+    names = [n for n, _, _ in rec.events]
+    end, body_end = names.index("on_request_end"), names.index("on_response_body_end")
+    received = names[end + 1 : body_end]
+    assert received and set(received) == {"on_response_chunk_received"}
+    assert body_end == len(names) - 1
+    chunks = [p.chunk for p in rec.params("on_response_chunk_received")]
+    assert chunks == pieces  # one signal per piece the reader handed out, in order
+    assert {(p.method, p.url) for p in rec.params("on_response_chunk_received")} == {
+        ("GET", URL(server.url + "/stream"))
+    }
+
+
+# -- contexts, configs, errors ----------------------------------------------------------
+
+
+async def test_each_config_gets_its_own_context_with_trace_request_ctx(
+    server_ssl: ssl.SSLContext, client_ssl: ssl.SSLContext
+) -> None:
+    made: list[tuple[str, object]] = []
+
+    def factory(name: str) -> Any:
+        def make(trace_request_ctx: object = None) -> types.SimpleNamespace:
+            made.append((name, trace_request_ctx))
+            return types.SimpleNamespace(trace_request_ctx=trace_request_ctx, name=name)
+
+        return make
+
+    a, b = Recorder(factory("a")), Recorder(factory("b"))
+    marker = {"foo": "bar"}
+    async with serve("http", server_ssl) as server, session(client_ssl, a, b) as s:
+        async with s.get(server.url + "/redirect", trace_request_ctx=marker) as resp:
+            await resp.read()
+    # One context per config per request (redirect hops included), made in config order.
+    assert made == [("a", marker), ("b", marker)]
+    assert {ctx.name for _, _, ctx in a.events} == {"a"}
+    assert {ctx.name for _, _, ctx in b.events} == {"b"}
+    assert a.names() == b.names()
+    assert all(ctx.trace_request_ctx is marker for _, _, ctx in a.events)
+
+
+async def test_session_freezes_its_trace_configs() -> None:
+    config = ketch.TraceConfig()
+    async with ketch.ClientSession(trace_configs=[config]):
+        assert config.frozen
+        with pytest.raises(RuntimeError):
+            config.on_request_start.append(Recorder()._recorder("x"))
+
+
+@pytest.mark.parametrize(
+    "signal", ["on_request_start", "on_connection_create_end", "on_request_headers_sent"]
+)
+async def test_a_raising_callback_propagates_and_its_connection_is_not_pooled(
+    signal: str, server_ssl: ssl.SSLContext, client_ssl: ssl.SSLContext
+) -> None:
+    class Boom(Exception):
+        pass
+
+    armed = [True]
+
+    async def boom(session: Any, ctx: Any, params: Any) -> None:
+        if armed[0]:
+            armed[0] = False
+            raise Boom(signal)
+
+    config = ketch.TraceConfig()
+    getattr(config, signal).append(boom)
+    rec = Recorder()
+    async with serve("http", server_ssl) as server, session(client_ssl, config, rec) as s:
+        with pytest.raises(Boom, match=signal):
+            await s.get(server.url + "/a")
+        async with s.get(server.url + "/a") as resp:
+            assert await resp.read() == BODY
+        # The head is written before on_request_headers_sent; the other two stop earlier.
+        assert len(server.requests) == (2 if signal == "on_request_headers_sent" else 1)
+    names = rec.names()
+    second = names[len(names) - 1 - names[::-1].index("on_request_start"):]
+    # A connection that saw the error is never reused.
+    assert "on_connection_reuseconn" not in second
+    assert "on_connection_create_start" in second
+    assert second[-3:] == GET_TAIL
+    if signal != "on_request_start":
+        # on_request_exception reports the callback's error, as aiohttp does.
+        (failed,) = rec.params("on_request_exception")
+        assert isinstance(failed.exception, Boom)
