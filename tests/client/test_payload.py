@@ -19,7 +19,7 @@ import ketch
 from ketch._payload import compress_payload, make_payload
 from ketch._streams import StreamReader
 from tests.client._send import ok, send
-from tests.servers import HTTPServer
+from tests.servers import HTTPServer, Reply, Request
 
 
 class CountingReader(io.BufferedReader):
@@ -300,3 +300,101 @@ async def test_compress_streams_generators_and_large_bodies() -> None:
 def test_compress_rejects_unknown_encodings() -> None:
     with pytest.raises(ValueError, match="'br'"):
         compress_payload(make_payload(b"x"), "br")
+
+
+# Through ClientSession: the pipeline consuming the seam ------------------------------
+
+async def echo_redirect(req: Request, writer: asyncio.StreamWriter) -> Reply:
+    if req.target == "/redirect":
+        return Reply(307, headers=[("Location", "/final")], reason="Temporary Redirect")
+    return Reply(body=b"ok")
+
+
+async def test_session_streams_a_file_upload(tmp_path: Path) -> None:
+    path = tmp_path / "big.bin"
+    data = os.urandom(3 * 2**20 + 7)
+    path.write_bytes(data)
+    f = CountingReader(path)
+    try:
+        async with HTTPServer(echo_redirect) as server, ketch.ClientSession() as s:
+            async with s.post(server.url + "/up", data=f) as r:
+                assert r.status == 200
+    finally:
+        f.close()
+    req = server.requests[-1]
+    assert req.body == data
+    assert req.header("Content-Length") == str(len(data))
+    assert req.header("Content-Disposition") == 'attachment; filename="big.bin"'
+    assert max(f.requested) <= 2**16 and -1 not in f.requested
+
+
+async def test_session_sends_an_async_generator_chunked() -> None:
+    async def gen() -> AsyncIterator[bytes]:
+        for i in range(20):
+            yield b"%d," % i
+
+    async with HTTPServer(echo_redirect) as server, ketch.ClientSession() as s:
+        async with s.post(server.url + "/up", data=gen()) as r:
+            assert r.status == 200
+    req = server.requests[-1]
+    assert req.header("Transfer-Encoding") == "chunked"
+    assert req.header("Content-Length") is None
+    assert req.body == b"".join(b"%d," % i for i in range(20))
+
+
+async def test_session_replays_a_file_on_307_but_not_a_generator(tmp_path: Path) -> None:
+    path = tmp_path / "again.bin"
+    path.write_bytes(b"R" * 100000)
+
+    async def gen() -> AsyncIterator[bytes]:
+        yield b"once"
+
+    async with HTTPServer(echo_redirect) as server, ketch.ClientSession() as s:
+        with open(path, "rb") as f:
+            async with s.post(server.url + "/redirect", data=f) as r:
+                assert r.status == 200
+        assert [q.target for q in server.requests] == ["/redirect", "/final"]
+        assert server.requests[1].body == b"R" * 100000
+        with pytest.raises(ketch.ClientPayloadError):
+            await s.post(server.url + "/redirect", data=gen())
+
+
+async def test_session_form_with_file_and_multipart_writer(tmp_path: Path) -> None:
+    from tests.client.test_formdata import parse_form
+
+    form = ketch.FormData()
+    form.add_field("field", "value")
+    form.add_field("upload", io.BytesIO(b"\x00file"), filename="a.bin")
+    async with HTTPServer(echo_redirect) as server, ketch.ClientSession() as s:
+        async with s.post(server.url + "/form", data=form) as r:
+            assert r.status == 200
+        req = server.requests[-1]
+        ctype = req.header("Content-Type")
+        assert ctype is not None
+        field, upload = parse_form(ctype, req.body)
+        assert field.get_payload(decode=True) == b"value"
+        assert upload.get_filename() == "a.bin" and upload.get_payload(decode=True) == b"\x00file"
+        with ketch.MultipartWriter("mixed") as mp:
+            mp.append_json({"k": "v"})
+        async with s.post(server.url + "/mp", data=mp) as r:
+            assert r.status == 200
+        req = server.requests[-1]
+        assert req.header("Content-Type") == f"multipart/mixed; boundary={mp.boundary}"
+        assert req.body == mp.body
+
+
+async def test_session_compress_and_precompressed_upload() -> None:
+    data = b"squeeze " * 2000
+    async with HTTPServer(echo_redirect) as server, ketch.ClientSession() as s:
+        async with s.post(server.url + "/c", data=data, compress="deflate") as r:
+            assert r.status == 200
+        req = server.requests[-1]
+        assert req.header("Content-Encoding") == "deflate"
+        assert zlib.decompress(req.body) == data
+        # The reference's pre-compressed upload: sent byte for byte as given.
+        pre = zlib.compress(data)
+        async with s.post(server.url + "/c", data=pre, headers={"Content-Encoding": "deflate"}) as r:
+            assert r.status == 200
+        req = server.requests[-1]
+        assert req.body == pre
+        assert req.header("Content-Encoding") == "deflate"
