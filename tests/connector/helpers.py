@@ -30,12 +30,13 @@ class CountingServer:
         host: str = "127.0.0.1",
         ssl_context: ssl.SSLContext | None = None,
         path: str | None = None,
+        port: int = 0,
     ) -> None:
         self.handler = handler
         self.host = host
         self.ssl = ssl_context
         self.path = path
-        self.port = 0
+        self.port = port
         self.accepted = 0
         self.open = 0
         self.max_open = 0
@@ -46,7 +47,7 @@ class CountingServer:
         if self.path is not None:
             self._server = await asyncio.start_unix_server(self._serve, self.path, ssl=self.ssl)
         else:
-            self._server = await asyncio.start_server(self._serve, self.host, 0, ssl=self.ssl)
+            self._server = await asyncio.start_server(self._serve, self.host, self.port, ssl=self.ssl)
             self.port = self._server.sockets[0].getsockname()[1]
         return self
 
