@@ -38,9 +38,11 @@ sent to whichever proxy is chosen.
 How the proxy is used is the connector's part (``ketch_connector``): plain ``http://`` targets
 are sent to the proxy in absolute form (RFC 9112 §3.2.2) with ``Proxy-Authorization`` and the
 proxy headers on the request itself; ``https://`` targets go through a ``CONNECT`` tunnel
-(RFC 9110 §9.3.6) with TLS to the target inside it. The request's ``ssl=`` applies to the target;
-an ``https://`` proxy is verified with the connector's default context (the system trust store),
-never with the request's ``ssl=``.
+(RFC 9110 §9.3.6) with TLS to the target inside it; an ``https://`` proxy is reached over TLS
+first (TLS in TLS for ``https://`` targets). The request's ``ssl=`` (or, without one, the
+connector's default) applies to the target *and*, as aiohttp's reference says, to the TLS
+connection with an ``https://`` proxy: a custom ``ssl.SSLContext`` must trust the certificates
+of both.
 
 The environment is read once per session, on the first request that needs it, in a worker thread
 (``getproxies`` may query the operating system). ``.netrc`` (``$NETRC`` or ``~/.netrc``) is read

@@ -1,0 +1,265 @@
+"""Forward proxies on loopback for the client's proxy tests.
+
+* :func:`start_proxy_py` runs proxy.py (PyPI) as a subprocess, optionally with basic auth
+  and optionally behind TLS (``--cert-file``/``--key-file``: an ``https://`` proxy);
+* :func:`start_tinyproxy` runs tinyproxy (Debian package ``tinyproxy``) when the binary is
+  installed; tests using it skip with a clear reason otherwise;
+* :class:`RecordingProxy` is a small asyncio forward proxy in the test's loop that records
+  every request head it receives and answers ``CONNECT`` with a chosen status (relaying
+  bytes after a 200), for exact checks of what the client sent to its proxy.
+
+Subprocesses run in their own process group and are stopped by that group's id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.servers import Request, read_request
+
+USER, PASSWORD = "proxyuser", "proxy-pass"
+TINYPROXY = shutil.which("tinyproxy")
+TINYPROXY_MISSING = "tinyproxy is not installed (apt-get install -y tinyproxy)"
+_START_TIMEOUT = 15.0
+
+
+@dataclass
+class ProxyProcess:
+    """A forward proxy running in a subprocess on 127.0.0.1."""
+
+    name: str
+    scheme: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    auth: tuple[str, str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def url_with_credentials(self) -> str:
+        assert self.auth is not None
+        return f"{self.scheme}://{self.auth[0]}:{self.auth[1]}@127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+
+
+def _wait_listening(proc: subprocess.Popen[bytes], port_of: Iterator[int | None], log: Path) -> int:
+    """Wait (bounded) until the proxy accepts connections; return its port."""
+    deadline = time.monotonic() + _START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"proxy exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        port = next(port_of)
+        if port:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                return port
+        time.sleep(0.05)
+    raise RuntimeError(f"proxy did not start within {_START_TIMEOUT} s: {log.read_text()[-2000:]}")
+
+
+def start_proxy_py(
+    workdir: Path, *, auth: bool = False, tls: tuple[Path, Path] | None = None,
+    credentials: tuple[str, str] = (USER, PASSWORD),
+) -> ProxyProcess:
+    """Start proxy.py on an ephemeral loopback port.
+
+    Args:
+        workdir: a directory for its port file and log.
+        auth: require basic proxy authentication with *credentials*.
+        tls: ``(certificate chain, private key)`` files: serve the proxy over TLS.
+        credentials: the ``(user, password)`` the proxy accepts when *auth* is set.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    port_file = workdir / "port"
+    log = workdir / "proxy.log"
+    argv = [
+        sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0",
+        "--port-file", str(port_file), "--num-workers", "1", "--num-acceptors", "1",
+        "--log-level", "WARNING", "--log-file", str(log),
+    ]
+    if auth:
+        argv += ["--basic-auth", f"{credentials[0]}:{credentials[1]}"]
+    if tls is not None:
+        argv += ["--cert-file", str(tls[0]), "--key-file", str(tls[1])]
+    out = open(workdir / "stdout.log", "wb")  # noqa: SIM115 - owned by the child's lifetime
+    proc = subprocess.Popen(
+        argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=workdir
+    )
+    out.close()
+
+    def ports() -> Iterator[int | None]:
+        while True:
+            text = port_file.read_text().strip() if port_file.exists() else ""
+            yield int(text.split()[0]) if text else None
+
+    try:
+        port = _wait_listening(proc, ports(), log if log.exists() else workdir / "stdout.log")
+    except BaseException:
+        ProxyProcess("proxy.py", "http", 0, proc, log).stop()
+        raise
+    return ProxyProcess(
+        "proxy.py", "https" if tls else "http", port, proc, log, credentials if auth else None,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_tinyproxy(workdir: Path, *, auth: bool = False) -> ProxyProcess:
+    """Start tinyproxy in the foreground on a free loopback port (the binary must exist)."""
+    assert TINYPROXY is not None, TINYPROXY_MISSING
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "tinyproxy.log"
+    port = _free_port()
+    lines = [
+        f"Port {port}", "Listen 127.0.0.1", "Timeout 30", "MaxClients 32", "LogLevel Warning",
+        f'LogFile "{log}"', f'PidFile "{workdir / "tinyproxy.pid"}"', "Allow 127.0.0.1",
+    ]
+    if auth:
+        lines.append(f"BasicAuth {USER} {PASSWORD}")
+    conf = workdir / "tinyproxy.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    out = open(workdir / "stdout.log", "wb")  # noqa: SIM115 - owned by the child's lifetime
+    proc = subprocess.Popen(
+        [TINYPROXY, "-d", "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    out.close()
+
+    def ports() -> Iterator[int | None]:
+        while True:
+            yield port
+
+    try:
+        _wait_listening(proc, ports(), workdir / "stdout.log")
+    except BaseException:
+        ProxyProcess("tinyproxy", "http", port, proc, log).stop()
+        raise
+    return ProxyProcess("tinyproxy", "http", port, proc, log, (USER, PASSWORD) if auth else None)
+
+
+def via_proxy(request: Request) -> str | None:
+    """The ``Via`` header a forwarding proxy added (proxy.py and tinyproxy both add one)."""
+    return request.header("Via")
+
+
+@dataclass
+class RecordingProxy:
+    """An asyncio forward proxy that records request heads.
+
+    ``CONNECT`` gets ``connect_status`` (200: the tunnel is opened to the requested
+    host:port and bytes are relayed both ways). Any other request is answered by the proxy
+    itself with ``plain_status`` and body ``b"from-proxy"`` (it is not forwarded).
+    """
+
+    connect_status: int = 200
+    plain_status: int = 200
+    requests: list[Request] = field(default_factory=list)
+    port: int = 0
+    _server: asyncio.Server | None = None
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> RecordingProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for w in list(self._writers):
+            w.close()
+        for t in list(self._tasks):
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            while True:
+                req = await read_request(reader)
+                if req is None:
+                    return
+                self.requests.append(req)
+                if req.method != "CONNECT":
+                    body = b"from-proxy"
+                    writer.write(
+                        f"HTTP/1.1 {self.plain_status} X\r\nContent-Length: {len(body)}\r\n\r\n"
+                        .encode() + body
+                    )
+                    await writer.drain()
+                    continue
+                if self.connect_status != 200:
+                    writer.write(
+                        f"HTTP/1.1 {self.connect_status} Refused\r\nContent-Length: 0\r\n"
+                        "Connection: close\r\n\r\n".encode()
+                    )
+                    await writer.drain()
+                    return
+                await self._tunnel(req.target, reader, writer)
+                return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _tunnel(
+        self, target: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        host, _, port = target.rpartition(":")
+        up_reader, up_writer = await asyncio.open_connection(host.strip("[]"), int(port))
+        self._writers.add(up_writer)
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                dst.close()
+
+        tasks = [asyncio.ensure_future(pump(reader, up_writer)),
+                 asyncio.ensure_future(pump(up_reader, writer))]
+        self._tasks.update(tasks)
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            self._tasks.difference_update(tasks)
+            self._writers.discard(up_writer)
