@@ -187,18 +187,17 @@ class Payload:
         content_type: Any = _DEFAULT,
         filename: str | None = None,
         encoding: str | None = None,
-        **kwargs: Any,
     ) -> None:
         self._value = value
         self._filename = filename
         self._encoding = encoding
         if content_type is not _DEFAULT and content_type is not None:
             ctype: str = content_type
+            check_header("Content-Type", ctype)
         elif filename is not None:
             ctype = mimetypes.guess_type(filename)[0] or self._default_content_type
         else:
             ctype = self._default_content_type
-        check_header("Content-Type", ctype)
         self._content_type = ctype
         self._headers: CIMultiDict[str] | None = None
         if headers:
