@@ -392,3 +392,265 @@ async def test_a_raising_callback_propagates_and_its_connection_is_not_pooled(
         # on_request_exception reports the callback's error, as aiohttp does.
         (failed,) = rec.params("on_request_exception")
         assert isinstance(failed.exception, Boom)
+
+
+# -- the reference text's examples, as written (with ``import ketch as aiohttp``) -------
+# The reference calls ``client.get(url)`` without awaiting it, which sends nothing (with
+# aiohttp too); here each such call is awaited and its body read, so the snippet runs.
+
+
+async def test_reference_example_start_and_end(
+    server_ssl: ssl.SSLContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ketch as aiohttp
+
+    async def on_request_start(  # type: ignore[no-untyped-def]
+            session, trace_config_ctx, params):
+        print("Starting request")
+
+    async def on_request_end(session, trace_config_ctx, params):  # type: ignore[no-untyped-def]
+        print("Ending request")
+
+    trace_config = aiohttp.TraceConfig()
+    trace_config.on_request_start.append(on_request_start)
+    trace_config.on_request_end.append(on_request_end)
+    async with serve("http", server_ssl) as server:
+        async with aiohttp.ClientSession(
+                trace_configs=[trace_config]) as client:
+            async with client.get(server.url + '/some/redirect/') as resp:
+                await resp.read()
+    assert capsys.readouterr().out == "Starting request\nEnding request\n"
+
+
+async def test_reference_example_two_configs(
+    server_ssl: ssl.SSLContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ketch as aiohttp
+
+    class AuditRequest(aiohttp.TraceConfig):  # what ``mylib.traceconfig`` might hold
+        def __init__(self) -> None:
+            super().__init__()
+            self.on_request_start.append(self.audit)
+
+        async def audit(self, session: Any, ctx: Any, params: Any) -> None:
+            print("audit", params.method, params.url.path)
+
+    class XRay(aiohttp.TraceConfig):
+        def __init__(self) -> None:
+            super().__init__()
+            self.on_request_redirect.append(self.xray)
+
+        async def xray(self, session: Any, ctx: Any, params: Any) -> None:
+            print("xray", params.response.status)
+
+    async with serve("http", server_ssl) as server:
+        async with aiohttp.ClientSession(
+                trace_configs=[AuditRequest(), XRay()]) as client:
+            async with client.get(server.url + '/some/redirect/') as resp:
+                await resp.read()
+    assert capsys.readouterr().out == "audit GET /some/redirect/\nxray 301\n"
+
+
+async def test_reference_example_context_shared_between_signals(
+    server_ssl: ssl.SSLContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ketch as aiohttp
+
+    async def on_request_start(  # type: ignore[no-untyped-def]
+            session, trace_config_ctx, params):
+        trace_config_ctx.start = asyncio.get_event_loop().time()
+
+    async def on_request_end(session, trace_config_ctx, params):  # type: ignore[no-untyped-def]
+        elapsed = asyncio.get_event_loop().time() - trace_config_ctx.start
+        print("Request took {}".format(elapsed))
+
+    trace_config = aiohttp.TraceConfig()
+    trace_config.on_request_start.append(on_request_start)
+    trace_config.on_request_end.append(on_request_end)
+    async with serve("http", server_ssl) as server:
+        async with aiohttp.ClientSession(trace_configs=[trace_config]) as session:
+            async with session.get(server.url + '/some/redirect/') as resp:
+                await resp.read()
+    out = capsys.readouterr().out
+    assert out.startswith("Request took ") and float(out.split()[-1]) >= 0
+
+
+async def test_reference_example_trace_request_ctx(
+    server_ssl: ssl.SSLContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ketch as aiohttp
+
+    async def on_request_start(  # type: ignore[no-untyped-def]
+            session, trace_config_ctx, params):
+        print(trace_config_ctx.trace_request_ctx)
+
+    trace_config = aiohttp.TraceConfig()
+    trace_config.on_request_start.append(on_request_start)
+    async with serve("http", server_ssl) as server:
+        async with aiohttp.ClientSession(trace_configs=[trace_config]) as session:
+            async with session.get('http://example.com/some/redirect/'.replace(
+                    'http://example.com', server.url),
+                    trace_request_ctx={'foo': 'bar'}) as resp:
+                await resp.read()
+    assert capsys.readouterr().out == "{'foo': 'bar'}\n"
+
+
+def test_compatibility_module_matches_aiohttp_tracing() -> None:
+    import ketch.tracing
+
+    aiohttp_tracing_all = {
+        "TraceConfig", "TraceRequestStartParams", "TraceRequestEndParams",
+        "TraceRequestExceptionParams", "TraceConnectionQueuedStartParams",
+        "TraceConnectionQueuedEndParams", "TraceConnectionCreateStartParams",
+        "TraceConnectionCreateEndParams", "TraceConnectionReuseconnParams",
+        "TraceDnsResolveHostStartParams", "TraceDnsResolveHostEndParams",
+        "TraceDnsCacheHitParams", "TraceDnsCacheMissParams", "TraceRequestRedirectParams",
+        "TraceRequestChunkSentParams", "TraceResponseChunkReceivedParams",
+        "TraceRequestHeadersSentParams",
+    }  # fmt: skip
+    assert aiohttp_tracing_all <= set(ketch.tracing.__all__)
+    for name in aiohttp_tracing_all:
+        assert getattr(ketch.tracing, name) is getattr(ketch_tracing, name)
+        assert getattr(ketch, name) is getattr(ketch_tracing, name)
+    assert ketch.TimingTrace is ketch_tracing.TimingTrace
+
+
+# -- free when unused ------------------------------------------------------------------
+
+TRACING_SOURCE = ketch_tracing.__file__.rsplit("/", 1)[0]
+
+
+@contextlib.contextmanager
+def calls_into_ketch_tracing() -> Iterator[list[str]]:
+    """Record every Python call into ketch_tracing's code (constructors, senders,
+    factories, callbacks' signal sends) while the block runs. No patching: a profile
+    hook sees each call, so any tracing work on the request path shows up here."""
+    calls: list[str] = []
+
+    def profile(frame: types.FrameType, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code.co_filename.startswith(TRACING_SOURCE):
+            calls.append(frame.f_code.co_qualname)
+
+    sys.setprofile(profile)
+    try:
+        yield calls
+    finally:
+        sys.setprofile(None)
+
+
+async def traffic(session: ketch.ClientSession, server: HTTPServer) -> None:
+    """One of everything that has a signal: DNS, new and reused connections, a redirect,
+    an upload and a streamed download."""
+    url = server.url.replace("127.0.0.1", "localhost")
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"up"
+
+    async with session.get(url + "/redirect") as resp:
+        await resp.read()
+    async with session.post(url + "/up", data=body()) as resp:
+        await resp.read()
+    async with session.get(url + "/stream") as resp:
+        async for _ in resp.content.iter_chunked(7):
+            pass
+
+
+async def test_no_trace_configs_no_tracing_work(server_ssl: ssl.SSLContext,
+                                                client_ssl: ssl.SSLContext) -> None:
+    async with serve("https", server_ssl) as server, \
+            session(client_ssl, family=socket.AF_INET) as s:
+        with calls_into_ketch_tracing() as calls:
+            await traffic(s, server)
+    assert calls == []
+
+
+async def test_the_call_counter_sees_tracing_work(server_ssl: ssl.SSLContext,
+                                                  client_ssl: ssl.SSLContext) -> None:
+    # The same traffic with one config that has no callbacks at all: the counter above
+    # would see any trace objects made or signals sent, so its empty result means none.
+    async with serve("https", server_ssl) as server, \
+            session(client_ssl, ketch.TraceConfig(), family=socket.AF_INET) as s:
+        with calls_into_ketch_tracing() as calls:
+            await traffic(s, server)
+    assert calls.count("TraceConfig.trace_config_ctx") == 3
+    assert "Trace.__init__" in calls
+    assert calls.count("Trace.__init__") == 3
+    # Sends happened (none of them awaited a callback: the signals are empty).
+    assert calls.count("_sender.<locals>.send") >= 20
+    assert not [c for c in calls if c.startswith("Signal.")]
+
+
+# -- the timing trace ------------------------------------------------------------------
+
+
+class StepClock:
+    """Each reading is one second after the last: every phase that spans at least one
+    signal gets a positive duration, deterministically, with no sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+async def test_timing_trace_over_https(server_ssl: ssl.SSLContext,
+                                       client_ssl: ssl.SSLContext) -> None:
+    timing = ketch.TimingTrace(clock=StepClock())
+    delivered: list[tuple[object, RequestTimings]] = []
+
+    async def on_timings(session: Any, ctx: Any, timings: RequestTimings) -> None:
+        delivered.append((ctx.trace_request_ctx, timings))
+
+    timing.on_request_timings.append(on_timings)
+    async with serve("https", server_ssl) as server, \
+            session(client_ssl, timing, family=socket.AF_INET) as s:
+        url = server.url.replace("127.0.0.1", "localhost")
+        async with s.get(url + "/a", trace_request_ctx="fresh") as fresh:
+            partial = timing.timings(fresh)
+            await fresh.read()
+        async with s.get(url + "/a", trace_request_ctx="reused") as reused:
+            await reused.read()
+        async with s.get(url + "/redirect", trace_request_ctx="redirected") as redirected:
+            await redirected.read()
+    assert partial is not None and not partial.is_complete and partial.download is None
+
+    t = timing.timings(fresh)
+    assert t is not None and t.is_complete
+    assert (t.method, t.url, t.redirects, t.reused_connection) == ("GET", URL(url + "/a"), 0, False)
+    assert t.dns > 0 and t.connect > 0 and t.tls > 0 and t.wait > 0
+    assert t.download is not None and t.download > 0
+    assert t.total is not None and t.ttfb < t.total
+    assert t.redirect == 0 and t.queue == 0
+
+    r = timing.timings(reused)
+    assert r is not None and r.reused_connection
+    assert (r.dns, r.connect, r.tls) == (0, 0, 0)
+
+    d = timing.timings(redirected)
+    assert d is not None and d.redirects == 1 and d.redirect > 0 and d.reused_connection
+
+    assert [(ctx, tm) for ctx, tm in delivered] == [
+        ("fresh", t), ("reused", r), ("redirected", d)
+    ]
+
+
+async def test_timing_trace_plain_http_has_no_tls_and_a_dns_cache_hit(
+    server_ssl: ssl.SSLContext, client_ssl: ssl.SSLContext
+) -> None:
+    timing = ketch.TimingTrace(clock=StepClock())
+    async with serve("http", server_ssl) as server, \
+            session(client_ssl, timing, family=socket.AF_INET, force_close=True) as s:
+        url = server.url.replace("127.0.0.1", "localhost") + "/a"
+        responses = []
+        for _ in range(2):
+            async with s.get(url) as resp:
+                await resp.read()
+            responses.append(resp)
+    first, second = (timing.timings(r) for r in responses)
+    assert first is not None and second is not None
+    assert first.tls == 0 and second.tls == 0
+    assert first.dns > 0 and second.dns == 0  # the second name came from the cache
+    assert first.connect > 0 and second.connect > 0
+    assert not second.reused_connection
