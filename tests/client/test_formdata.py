@@ -125,6 +125,24 @@ def test_non_ascii_names_and_filenames_are_quoted_like_aiohttp() -> None:
     assert 'name="quo\\"te"' in disposition(second)
 
 
+def test_non_ascii_name_without_filename_uses_the_extended_form() -> None:
+    form = ketch.FormData()
+    form.add_field("naïve", "v", content_type="text/plain")
+    p = form()
+    assert p.content_type is not None and p.body is not None
+    assert b"Content-Disposition: form-data; name*=utf-8''na%C3%AFve\r\n" in p.body
+    (part,) = parse_form(p.content_type, p.body)
+    assert part.get_param("name", header="content-disposition") == "naïve"
+
+
+def test_form_data_part_without_a_name_is_refused() -> None:
+    mp = ketch.MultipartWriter("form-data")
+    part = mp.append("v")
+    part.set_content_disposition("form-data", filename="only-a-filename.txt")
+    with pytest.raises(ValueError, match="with a name"):
+        _ = mp.body
+
+
 def test_quote_fields_false_sends_utf8_with_escaped_quotes() -> None:
     form = ketch.FormData(quote_fields=False)
     form.add_field("naïve", "v", filename='a "b".txt')

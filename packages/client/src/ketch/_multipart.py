@@ -41,6 +41,7 @@ __all__ = ["MultipartWriter"]
 _BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 # RFC 9110 §5.6.2 token: such a boundary needs no quotes in the Content-Type parameter.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_NAME_PARAM = re.compile(r";\s*name\*?\s*=", re.IGNORECASE)
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 _Part = tuple[Payload, str | None, str | None]
 
@@ -173,7 +174,7 @@ class MultipartWriter(Payload):
         delimiter = b"--" + self._boundary + b"\r\n"
         for payload, _, _ in self._parts:
             hdrs = payload.headers
-            if self._is_form_data and "name=" not in hdrs.get("Content-Disposition", ""):
+            if self._is_form_data and not _NAME_PARAM.search(hdrs.get("Content-Disposition", "")):
                 raise ValueError(
                     "multipart/form-data parts need a Content-Disposition with a name "
                     f"(RFC 7578 §4.2), got {hdrs.get('Content-Disposition')!r}"
