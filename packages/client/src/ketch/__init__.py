@@ -3,7 +3,25 @@
 ``import ketch as aiohttp`` runs code written for aiohttp's ``ClientSession``.
 """
 
-from ketch_connector import BaseConnector, TCPConnector
+from ketch_connector import (
+    BaseConnector,
+    ClientConnectionResetError,
+    ClientConnectorCertificateError,
+    ClientConnectorSSLError,
+    ClientHttpProxyError,
+    ClientSSLError,
+    ConnectionTimeoutError,
+    Fingerprint,
+    NamedPipeConnector,
+    PoolTimeoutError,
+    ServerFingerprintMismatch,
+    ServerTimeoutError,
+    SocketTimeoutError,
+    TCPConnector,
+    UnixClientConnectorError,
+    UnixConnector,
+)
+from ketch_cookies import CookieJar, DummyCookieJar
 from ketch_tracing import (
     RequestTimings,
     TimingTrace,
@@ -42,10 +60,17 @@ from ._exceptions import (
     ClientResponseError,
     ContentTypeError,
     InvalidURL,
+    InvalidUrlClientError,
+    InvalidUrlRedirectClientError,
+    NonHttpUrlClientError,
+    NonHttpUrlRedirectClientError,
+    RedirectClientError,
     ServerConnectionError,
     ServerDisconnectedError,
+    TooManyRedirects,
 )
 from ._formdata import FormData
+from ._middlewares import ClientHandlerType, ClientMiddlewareType
 from ._multipart import MultipartWriter
 from ._payload import (
     AsyncIterablePayload,
@@ -61,9 +86,11 @@ from ._payload import (
     get_payload,
 )
 from ._helpers import HttpVersion, HttpVersion10, HttpVersion11
+from ._request import ClientRequest
 from ._response import ClientResponse, RequestInfo
 from ._session import ClientSession, request
 from ._streams import StreamReader
+from ._timeouts import ClientTimeout
 from ._version import __version__
 
 __all__ = [
@@ -74,36 +101,60 @@ __all__ = [
     "BytesIOPayload",
     "BytesPayload",
     "ClientConnectionError",
+    "ClientConnectionResetError",
+    "ClientConnectorCertificateError",
     "ClientConnectorDNSError",
     "ClientConnectorError",
+    "ClientConnectorSSLError",
     "ClientError",
+    "ClientHandlerType",
+    "ClientHttpProxyError",
+    "ClientMiddlewareType",
     "ClientOSError",
     "ClientPayloadError",
     "ClientProxyConnectionError",
+    "ClientRequest",
     "ClientResponse",
     "ClientResponseError",
+    "ClientSSLError",
     "ClientSession",
+    "ClientTimeout",
+    "ConnectionTimeoutError",
     "ContentTypeError",
+    "CookieJar",
     "DigestAuthMiddleware",
+    "DummyCookieJar",
+    "Fingerprint",
     "FormData",
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
     "IOBasePayload",
     "InvalidURL",
+    "InvalidUrlClientError",
+    "InvalidUrlRedirectClientError",
     "JsonPayload",
     "MultipartWriter",
+    "NamedPipeConnector",
+    "NonHttpUrlClientError",
+    "NonHttpUrlRedirectClientError",
     "Payload",
+    "PoolTimeoutError",
+    "RedirectClientError",
     "RequestInfo",
     "RequestTimings",
     "ServerConnectionError",
     "ServerDisconnectedError",
+    "ServerFingerprintMismatch",
+    "ServerTimeoutError",
+    "SocketTimeoutError",
     "StreamReader",
     "StringIOPayload",
     "StringPayload",
     "TCPConnector",
     "TextIOPayload",
     "TimingTrace",
+    "TooManyRedirects",
     "TraceConfig",
     "TraceConnectionCreateEndParams",
     "TraceConnectionCreateStartParams",
@@ -124,7 +175,9 @@ __all__ = [
     "TraceResponseChunkReceivedParams",
     "TraceTlsHandshakeEndParams",
     "TraceTlsHandshakeStartParams",
+    "UnixClientConnectorError",
+    "UnixConnector",
+    "__version__",
     "get_payload",
     "request",
-    "__version__",
 ]

@@ -90,22 +90,34 @@ class InvalidURL(ClientError, ValueError):
 class InvalidUrlClientError(InvalidURL):
     """The request URL is not usable (no host, cannot be parsed)."""
 
+    __module__ = "ketch"
+
 
 class RedirectClientError(ClientError):
     """A redirect could not be followed."""
+
+    __module__ = "ketch"
 
 
 class NonHttpUrlClientError(ClientError):
     """The request URL's scheme is not http or https."""
 
+    __module__ = "ketch"
+
 
 class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):
     """A redirect's Location is not a usable URL."""
+
+    __module__ = "ketch"
 
 
 class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
     """A redirect's Location points to a scheme other than http or https."""
 
+    __module__ = "ketch"
+
 
 class TooManyRedirects(ClientResponseError):
     """The request was redirected ``max_redirects`` times; ``history`` holds the hops."""
+
+    __module__ = "ketch"

@@ -3,8 +3,8 @@
 Per hop the session asks :func:`next_hop` what to do with a 3xx response. The rules:
 
 - 301 and 302 turn POST into GET (what browsers do, allowed by RFC 9110 §15.4.2/§15.4.3);
-  303 turns everything except HEAD into GET (§15.4.4); a method turned into GET loses
-  its body. 307 and 308 resend the same method and body (§15.4.8/§15.4.9); a body that
+  303 turns everything except HEAD into GET (§15.4.4); a method turned into GET, and any
+  request after a 303, loses its body. 307 and 308 resend the same method and body (§15.4.8/§15.4.9); a body that
   cannot be sent twice makes the redirect fail with ``ClientPayloadError`` instead of
   silently sending nothing.
 - ``Location`` may be relative (RFC 9110 §10.2.2); it is resolved against the current URL.
@@ -81,7 +81,10 @@ def next_hop(status: int, method: str, url: URL, location: str, requote: bool = 
         same = target.origin() == url.origin()
     except ValueError as exc:
         raise InvalidUrlRedirectClientError(target, "Invalid redirect URL origin") from exc
-    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+    if status == 303:
+        # §15.4.4: retrieve the other resource: GET (HEAD stays HEAD), never with the body.
+        return RedirectHop("HEAD" if method == "HEAD" else "GET", target, False, same)
+    if status in (301, 302) and method == "POST":
         return RedirectHop("GET", target, False, same)
     return RedirectHop(method, target, True, same)
 

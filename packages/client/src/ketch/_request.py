@@ -103,10 +103,12 @@ class ClientRequest:
         session: the ClientSession sending it.
     """
 
+    __module__ = "ketch"
+
     __slots__ = (
         "method", "url", "original_url", "headers", "auth", "version", "compress",
         "chunked", "expect100", "ssl", "server_hostname", "proxy", "proxy_auth",
-        "proxy_headers", "session", "_body", "_info",
+        "proxy_headers", "session", "_body", "_info", "_body_headers", "_auto_chunked",
         "_skip", "_traces", "_key", "_target",
     )
 
@@ -150,6 +152,8 @@ class ClientRequest:
         self._key: Any = None
         self._target: str | None = None
         self._body: BodyPayload | None = None
+        self._body_headers: list[str] = []
+        self._auto_chunked = False
         self._set_body(body)
 
     def __repr__(self) -> str:
@@ -171,6 +175,12 @@ class ClientRequest:
 
     def _set_body(self, payload: BodyPayload | None) -> None:
         hdrs = self.headers
+        # A replaced body takes the framing headers derived from the old one with it.
+        for name in self._body_headers:
+            hdrs.popall(name, None)
+        added = self._body_headers = []
+        if self._auto_chunked:
+            self.chunked = self._auto_chunked = False
         if payload is not None and self.compress is not None:
             if "Content-Encoding" in hdrs:
                 raise ValueError(
@@ -182,11 +192,13 @@ class ClientRequest:
         if payload is None:
             if "Content-Length" not in hdrs and self.method not in _NO_BODY_METHODS and not self.chunked:
                 hdrs["Content-Length"] = "0"
+                added.append("Content-Length")
             return
         skip = self._skip
         for name, value in payload.headers.items():
             if name not in hdrs and name.lower() not in skip:
                 hdrs[name] = value
+                added.append(name)
         te = hdrs.get("Transfer-Encoding", "")
         if self.chunked or (payload.size is None and "Content-Length" not in hdrs):
             if "Content-Length" in hdrs:
@@ -194,13 +206,17 @@ class ClientRequest:
                     "chunked can not be set if Content-Length header is set "
                     f"(Content-Length: {hdrs['Content-Length']!r})"
                 )
-            self.chunked = True
+            if not self.chunked:
+                self.chunked = self._auto_chunked = True
             if "chunked" not in te.lower():
                 hdrs["Transfer-Encoding"] = f"{te}, chunked" if te else "chunked"
+                if not te:
+                    added.append("Transfer-Encoding")
         elif "chunked" in te.lower():
             self.chunked = True
         elif "Content-Length" not in hdrs:
             hdrs["Content-Length"] = str(payload.size)
+            added.append("Content-Length")
 
     # ---------------------------------------------------------------- views
     @property

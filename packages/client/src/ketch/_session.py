@@ -43,7 +43,7 @@ from ketch_connector import (
     ServerDisconnectedError,
     TCPConnector,
 )
-from ketch_cookies import AbstractCookieJar
+from ketch_cookies import AbstractCookieJar, CookieJar
 from ketch_tracing import Trace, TraceConfig
 
 from ._auth import BasicAuth
@@ -163,6 +163,8 @@ class ClientSession:
         middlewares: client middlewares wrapped around every hop.
     """
 
+    __module__ = "ketch"
+
     def __init__(
         self,
         base_url: str | URL | None = None,
@@ -211,7 +213,7 @@ class ClientSession:
             raise TypeError(f"timeout must be a ClientTimeout, got {timeout!r}")
         self._connector = connector if connector is not None else TCPConnector()
         self._connector_owner = connector_owner
-        self._cookie_jar = cookie_jar if cookie_jar is not None else _default_jar()
+        self._cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()
         if cookies:
             self._cookie_jar.update_cookies(cookies)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
@@ -491,7 +493,8 @@ class ClientSession:
                 raise ClientOSError(*exc.args) from exc
             raise
         return ClientResponse(req.method, req.original_url, resp_head, handler.stream, handler,
-                              info, self._loop)
+                              info, self._loop, traces=traces or (),
+                              charset_resolver=self._fallback_charset_resolver)
 
     # ------------------------------------------------------------------ the request
     async def _request(
@@ -811,13 +814,6 @@ def _cookie_header(jar: AbstractCookieJar, url: URL, cookies: Any) -> str:
             else:
                 pairs[name] = str(value)
     return "; ".join(f"{k}={v}" for k, v in pairs.items())
-
-
-def _default_jar() -> AbstractCookieJar:
-    import ketch_cookies
-
-    jar_class: type[AbstractCookieJar] = getattr(ketch_cookies, "CookieJar", ketch_cookies.DummyCookieJar)
-    return jar_class()
 
 
 class _RequestContextManager(Coroutine[Any, Any, ClientResponse]):

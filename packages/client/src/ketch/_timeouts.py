@@ -50,6 +50,8 @@ class ClientTimeout:
         ValueError: a value is negative (or not a number).
     """
 
+    __module__ = "ketch"
+
     total: float | None = None
     connect: float | None = None
     sock_read: float | None = None

@@ -1,0 +1,278 @@
+"""Request building and sending: bodies and their framing, Expect: 100-continue, Host,
+ClientRequest as middlewares see it, and the request-side trace signals."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import socket
+import zlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from yarl import URL
+
+import ketch
+from tests.servers import HTTPServer, Reply, Request, read_request
+
+
+async def ok(req: Request, writer: asyncio.StreamWriter) -> Reply:
+    return Reply(body=b"ok")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "body", "ctype"),
+    [
+        ({"data": b"\x00raw"}, b"\x00raw", "application/octet-stream"),
+        ({"data": bytearray(b"ba")}, b"ba", "application/octet-stream"),
+        ({"data": "Привет, Мир!"}, "Привет, Мир!".encode(), "text/plain; charset=utf-8"),
+        ({"json": {"example": "text"}}, b'{"example": "text"}', "application/json"),
+        ({"data": {"a": "1", "b": "x y"}}, b"a=1&b=x+y", "application/x-www-form-urlencoded"),
+        ({"data": io.BytesIO(b"file bytes")}, b"file bytes", "application/octet-stream"),
+    ],
+)
+async def test_bodies_with_content_length(kwargs: dict[str, Any], body: bytes, ctype: str) -> None:
+    async with HTTPServer(ok) as server, ketch.ClientSession() as s:
+        await (await s.post(server.url, **kwargs)).read()
+    req = server.requests[0]
+    assert req.body == body
+    assert req.header("Content-Type") == ctype
+    assert req.header("Content-Length") == str(len(body))
+    assert req.header("Transfer-Encoding") is None
+
+
+async def test_user_content_type_wins() -> None:
+    async with HTTPServer(ok) as server, ketch.ClientSession() as s:
+        await (await s.post(server.url, data=b"GIF89a", headers={"content-type": "image/gif"})).read()
+    assert server.requests[0].header("Content-Type") == "image/gif"
+
+
+async def test_json_serialize_is_used() -> None:
+    async with HTTPServer(ok) as server:
+        async with ketch.ClientSession(json_serialize=lambda v: json.dumps(v, separators=(",", ":"))) as s:
+            await (await s.post(server.url, json={"a": [1, 2]})).read()
+    assert server.requests[0].body == b'{"a":[1,2]}'
+
+
+async def test_async_generator_body_is_chunked_and_traced_per_chunk() -> None:
+    async def gen() -> AsyncIterator[bytes]:
+        for part in (b"one", b"two", b"three"):
+            yield part
+
+    chunks: list[bytes] = []
+
+    async def on_chunk(session: Any, ctx: Any, params: Any) -> None:
+        chunks.append(params.chunk)
+
+    tc = ketch.TraceConfig()
+    tc.on_request_chunk_sent.append(on_chunk)
+    async with HTTPServer(ok) as server, ketch.ClientSession(trace_configs=[tc]) as s:
+        await (await s.post(server.url, data=gen())).read()
+    req = server.requests[0]
+    assert req.header("Transfer-Encoding") == "chunked"
+    assert req.header("Content-Length") is None
+    assert req.body == b"onetwothree"
+    assert chunks == [b"one", b"two", b"three"]
+
+
+async def test_chunked_true_with_bytes_and_conflict_with_content_length() -> None:
+    async with HTTPServer(ok) as server, ketch.ClientSession() as s:
+        await (await s.post(server.url, data=b"abc", chunked=True)).read()
+        with pytest.raises(ValueError, match="chunked"):
+            await s.post(server.url, data=b"abc", chunked=True, headers={"Content-Length": "3"})
+    req = server.requests[0]
+    assert req.header("Transfer-Encoding") == "chunked"
+    assert req.body == b"abc"
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(("compress", "encoding", "wbits"),
+                         [(True, "deflate", zlib.MAX_WBITS), ("gzip", "gzip", 16 + zlib.MAX_WBITS)])
+async def test_compress(compress: Any, encoding: str, wbits: int) -> None:
+    async with HTTPServer(ok) as server, ketch.ClientSession() as s:
+        await (await s.post(server.url, data=b"x" * 10000, compress=compress)).read()
+        with pytest.raises(ValueError, match="Content-Encoding"):
+            await s.post(server.url, data=b"x", compress=True, headers={"Content-Encoding": "br"})
+        with pytest.raises(ValueError, match="compress"):
+            await s.post(server.url, data=b"x", compress="lzma")
+    req = server.requests[0]
+    assert req.header("Content-Encoding") == encoding
+    assert zlib.decompress(req.body, wbits) == b"x" * 10000
+
+
+async def test_pre_compressed_upload_is_sent_as_is() -> None:
+    data = zlib.compress(b"my data")
+    async with HTTPServer(ok) as server, ketch.ClientSession() as s:
+        await (await s.post(server.url, data=data, headers={"Content-Encoding": "deflate"})).read()
+    assert server.requests[0].body == data
+    assert server.requests[0].header("Content-Encoding") == "deflate"
+
+
+async def test_large_body_streams_in_pieces() -> None:
+    big = bytes(range(256)) * 8192  # 2 MiB
+    async with HTTPServer(ok) as server, ketch.ClientSession() as s:
+        await (await s.put(server.url, data=big)).read()
+    assert server.requests[0].body == big
+
+
+async def expect_server(answer_continue: bool) -> tuple[asyncio.Server, list[bytes], asyncio.Event]:
+    received: list[bytes] = []
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        received.append(head)
+        assert b"expect: 100-continue" in head.lower()
+        if answer_continue:
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            received.append(await reader.readexactly(5))
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        else:
+            writer.write(b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n")
+            # Anything the client sends now would be a body it must not send.
+            try:
+                received.append(await asyncio.wait_for(reader.read(100), 0.2))
+            except asyncio.TimeoutError:
+                received.append(b"<nothing>")
+        await writer.drain()
+        writer.close()
+        done.set()
+
+    return await asyncio.start_server(serve, "127.0.0.1", 0), received, done
+
+
+@pytest.mark.parametrize("answer_continue", [True, False])
+async def test_expect_100_continue(answer_continue: bool) -> None:
+    server, received, done = await expect_server(answer_continue)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ketch.ClientSession() as s:
+            resp = await s.post(f"http://127.0.0.1:{port}/", data=b"hello", expect100=True)
+            body = await resp.read()
+            await asyncio.wait_for(done.wait(), 5)
+    finally:
+        server.close()
+        await server.wait_closed()
+    if answer_continue:
+        assert resp.status == 200 and body == b"ok"
+        assert received[1] == b"hello"
+    else:
+        assert resp.status == 417
+        assert received[1] in (b"<nothing>", b"")
+
+
+async def test_host_header_forms() -> None:
+    async with HTTPServer(ok, host="::1") as server, ketch.ClientSession() as s:
+        await (await s.get(server.url)).read()
+        await (await s.get(server.url, headers={"Host": "virtual.example"})).read()
+    assert server.requests[0].header("Host") == f"[::1]:{server.port}"
+    assert server.requests[1].header("Host") == "virtual.example"
+
+
+async def test_middleware_sees_the_complete_request() -> None:
+    seen: dict[str, Any] = {}
+
+    async def mw(req: ketch.ClientRequest, handler: ketch.ClientHandlerType) -> ketch.ClientResponse:
+        seen["method"] = req.method
+        seen["url"] = req.url
+        seen["headers"] = dict(req.headers)
+        seen["body_size"] = req.body.size if req.body is not None else None
+        seen["is_ssl"] = req.is_ssl()
+        seen["info"] = req.request_info.method
+        req.headers["X-Added"] = "by-mw"
+        await req.update_body(b"replaced body")
+        return await handler(req)
+
+    async with HTTPServer(ok) as server, ketch.ClientSession(middlewares=[mw]) as s:
+        await (await s.post(server.url + "/m?q=1", data=b"orig")).read()
+    assert seen["method"] == "POST"
+    assert seen["url"] == URL(server.url + "/m?q=1")
+    assert seen["headers"]["Host"] == f"127.0.0.1:{server.port}"
+    assert seen["headers"]["Content-Length"] == "4"
+    assert seen["body_size"] == 4
+    assert seen["is_ssl"] is False
+    assert seen["info"] == "POST"
+    req = server.requests[0]
+    assert req.header("X-Added") == "by-mw"
+    assert req.body == b"replaced body"
+    assert req.header("Content-Length") == "13"
+
+
+async def test_request_trace_signals_in_order() -> None:
+    events: list[str] = []
+    ctxs: list[Any] = []
+
+    def record(name: str) -> Any:
+        async def cb(session: Any, ctx: Any, params: Any) -> None:
+            events.append(name)
+            ctxs.append(ctx.trace_request_ctx)
+        return cb
+
+    tc = ketch.TraceConfig()
+    for name in ("request_start", "connection_create_start", "connection_create_end",
+                 "connection_reuseconn", "request_headers_sent", "request_chunk_sent",
+                 "request_end", "request_exception"):
+        getattr(tc, f"on_{name}").append(record(name))
+    async with HTTPServer(ok) as server, ketch.ClientSession(trace_configs=[tc]) as s:
+        await (await s.post(server.url, data=b"x", trace_request_ctx={"id": 7})).read()
+        await (await s.get(server.url)).read()
+        with pytest.raises(ValueError):
+            await s.get(server.url, headers={"X": "a\nb"})
+    assert events == [
+        "request_start", "connection_create_start", "connection_create_end",
+        "request_headers_sent", "request_chunk_sent", "request_end",
+        "request_start", "connection_reuseconn", "request_headers_sent", "request_end",
+        "request_start", "request_exception",
+    ]
+    assert ctxs[0] == {"id": 7}
+
+
+async def test_server_closing_mid_body_upload_is_a_client_error() -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(2000):
+            yield b"z" * 65536
+
+    try:
+        async with ketch.ClientSession() as s:
+            with pytest.raises(ketch.ClientConnectionError):
+                await s.post(f"http://127.0.0.1:{port}/", data=endless())
+            assert s.connector._acquired == 0 if hasattr(s.connector, "_acquired") else True
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_unparsed_request_reaches_a_real_reader() -> None:
+    """The bytes on the wire parse as one well-formed request (head + body, nothing more)."""
+    got: list[Request | None] = []
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        got.append(await read_request(reader))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        got.append(await read_request(reader))
+        writer.close()
+        done.set()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ketch.ClientSession() as s:
+            await (await s.patch(f"http://127.0.0.1:{port}/x", data=b"12345")).read()
+        await asyncio.wait_for(done.wait(), 5)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert got[0] is not None and got[0].body == b"12345" and got[0].method == "PATCH"
+    assert got[1] is None  # nothing after the body
