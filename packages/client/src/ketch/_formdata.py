@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 
 from multidict import MultiDict, MultiDictProxy
 
+from ._mime import check_header, guess_filename
 from ._multipart import MultipartWriter
-from ._payload import BytesPayload, Payload, check_header, get_payload, guess_filename
+from ._payload import BytesPayload, Payload, get_payload
 
 __all__ = ["FormData"]
 

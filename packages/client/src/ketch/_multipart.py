@@ -26,12 +26,12 @@ from urllib.parse import urlencode
 
 from multidict import CIMultiDict
 
+from ._mime import check_header
 from ._payload import (
     CHUNK_SIZE,
     JsonPayload,
     Payload,
     StringPayload,
-    check_header,
     get_payload,
 )
 

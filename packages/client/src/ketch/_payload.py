@@ -47,17 +47,15 @@ import io
 import json
 import mimetypes
 import os
-import re
 import stat
 import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
-from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from multidict import CIMultiDict
 
 from ._exceptions import ClientPayloadError
+from ._mime import charset_of, check_header, content_disposition_header, guess_filename
 
 __all__ = [
     "AsyncIterablePayload",
@@ -77,12 +75,6 @@ __all__ = [
 
 CHUNK_SIZE = 2**16
 _EAGER_COMPRESS_LIMIT = 2**20
-_FORBIDDEN = re.compile(r"[\r\n\x00]")
-# RFC 9110 §5.6.2 token characters.
-_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-# RFC 5322 §3.2.4 qtext plus space and tab: what may appear in a 7-bit quoted-string.
-_QCONTENT = frozenset(chr(i) for i in range(0x20, 0x7F)) | {"\t"}
-_QUOTE_ESCAPE = re.compile(r'([\\"])')
 _DEFAULT = object()
 HeadersArg = Mapping[str, str] | None
 
@@ -91,74 +83,6 @@ class StreamWriterLike(Protocol):
     """What ``Payload.write`` writes to: aiohttp's ``AbstractStreamWriter.write``."""
 
     def write(self, chunk: bytes) -> Awaitable[None]: ...
-
-
-def check_header(name: str, value: str) -> None:
-    """Refuse a header that could split the message (CR, LF or NUL anywhere in it).
-
-    Raises:
-        ValueError: naming the header and showing the offending value.
-    """
-    if _FORBIDDEN.search(name) or _FORBIDDEN.search(value):
-        raise ValueError(
-            f"header {name!r} contains CR, LF or NUL, which would inject headers: {value!r}"
-        )
-
-
-def content_disposition_header(
-    disptype: str, quote_fields: bool = True, _charset: str = "utf-8", **params: str
-) -> str:
-    """Build a MIME ``Content-Disposition`` value (RFC 2183, RFC 7578 §4.2) like aiohttp.
-
-    With *quote_fields*, ``filename`` is percent-encoded inside quotes (what aiohttp sends,
-    and what browsers do for the characters they escape); other parameters are quoted
-    strings when they are 7-bit text, else use the RFC 2231 extended form
-    (``name*=utf-8''...``). Without it, values go in quotes with ``\\`` and ``"`` escaped.
-
-    Raises:
-        ValueError: a bad disposition type or parameter name, or CR/LF/NUL in a value.
-    """
-    if not disptype or not _TOKEN.issuperset(disptype):
-        raise ValueError(f"bad content disposition type {disptype!r}")
-    parts = [disptype]
-    for key, val in params.items():
-        if not key or not _TOKEN.issuperset(key):
-            raise ValueError(f"bad content disposition parameter {key!r}={val!r}")
-        if not isinstance(val, str):
-            raise TypeError(f"Content-Disposition parameter {key!r} must be str, got {val!r}")
-        if _FORBIDDEN.search(val):
-            raise ValueError(
-                f"Content-Disposition parameter {key!r} contains CR, LF or NUL: {val!r}"
-            )
-        if not quote_fields:
-            parts.append(f'{key}="{_escape_quotes(val)}"')
-        elif key.lower() == "filename":
-            parts.append(f'{key}="{quote(val, "", encoding=_charset)}"')
-        elif _QCONTENT.issuperset(val):
-            parts.append(f'{key}="{_escape_quotes(val)}"')
-        else:
-            parts.append(f"{key}*={_charset}''{quote(val, '', encoding=_charset)}")
-    return "; ".join(parts)
-
-
-def _escape_quotes(value: str) -> str:
-    return _QUOTE_ESCAPE.sub(r"\\\1", value)
-
-
-def guess_filename(obj: object, default: str | None = None) -> str | None:
-    """The base name of a file object's ``name`` (not ``<stdin>``-like pseudo names)."""
-    name = getattr(obj, "name", None)
-    if isinstance(name, str) and name and name[0] != "<" and name[-1] != ">":
-        return Path(name).name
-    return default
-
-
-def _charset_of(content_type: str) -> str | None:
-    for param in content_type.split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"') or None
-    return None
 
 
 class Payload:
@@ -345,7 +269,7 @@ class StringPayload(BytesPayload):
             if content_type is None:
                 encoding, content_type = "utf-8", "text/plain; charset=utf-8"
             else:
-                encoding = _charset_of(content_type) or "utf-8"
+                encoding = charset_of(content_type) or "utf-8"
         elif content_type is None:
             content_type = f"text/plain; charset={encoding}"
         super().__init__(
@@ -487,7 +411,7 @@ class TextIOPayload(IOBasePayload):
             if content_type is None:
                 encoding, content_type = "utf-8", "text/plain; charset=utf-8"
             else:
-                encoding = _charset_of(content_type) or "utf-8"
+                encoding = charset_of(content_type) or "utf-8"
         elif content_type is None:
             content_type = f"text/plain; charset={encoding}"
         super().__init__(value, *args, content_type=content_type, encoding=encoding, **kwargs)
