@@ -1,14 +1,14 @@
 """Forward proxies on loopback for the client's proxy tests.
 
-* :func:`start_proxy_py` runs proxy.py (PyPI) as a subprocess, optionally with basic auth
-  and optionally behind TLS (``--cert-file``/``--key-file``: an ``https://`` proxy);
+* :func:`start_proxy_py` runs proxy.py (PyPI) through ``tests.proxy_servers.ProxyPy``,
+  optionally with basic auth and optionally behind TLS (an ``https://`` proxy);
 * :func:`start_tinyproxy` runs tinyproxy (Debian package ``tinyproxy``) when the binary is
   installed; tests using it skip with a clear reason otherwise;
 * :class:`RecordingProxy` is a small asyncio forward proxy in the test's loop that records
   every request head it receives and answers ``CONNECT`` with a chosen status (relaying
   bytes after a 200), for exact checks of what the client sent to its proxy.
 
-Subprocesses run in their own process group and are stopped by that group's id.
+tinyproxy runs in its own process group and is stopped by that group's id.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.proxy_servers import ProxyPy
 from tests.servers import Request, read_request
 
 USER, PASSWORD = "proxyuser", "proxy-pass"
@@ -41,8 +41,7 @@ class ProxyProcess:
     name: str
     scheme: str
     port: int
-    process: subprocess.Popen[bytes]
-    log: Path
+    stop: Callable[[], None]
     auth: tuple[str, str] | None = None
 
     @property
@@ -54,74 +53,25 @@ class ProxyProcess:
         assert self.auth is not None
         return f"{self.scheme}://{self.auth[0]}:{self.auth[1]}@127.0.0.1:{self.port}"
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-
-
-def _wait_listening(proc: subprocess.Popen[bytes], port_of: Iterator[int | None], log: Path) -> int:
-    """Wait (bounded) until the proxy accepts connections; return its port."""
-    deadline = time.monotonic() + _START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"proxy exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        port = next(port_of)
-        if port:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                return port
-        time.sleep(0.05)
-    raise RuntimeError(f"proxy did not start within {_START_TIMEOUT} s: {log.read_text()[-2000:]}")
-
 
 def start_proxy_py(
-    workdir: Path, *, auth: bool = False, tls: tuple[Path, Path] | None = None,
+    *, auth: bool = False, tls: tuple[Path, Path] | None = None,
     credentials: tuple[str, str] = (USER, PASSWORD),
 ) -> ProxyProcess:
-    """Start proxy.py on an ephemeral loopback port.
+    """Start proxy.py (``tests.proxy_servers.ProxyPy``) on an ephemeral loopback port.
 
     Args:
-        workdir: a directory for its port file and log.
         auth: require basic proxy authentication with *credentials*.
         tls: ``(certificate chain, private key)`` files: serve the proxy over TLS.
         credentials: the ``(user, password)`` the proxy accepts when *auth* is set.
     """
-    workdir.mkdir(parents=True, exist_ok=True)
-    port_file = workdir / "port"
-    log = workdir / "proxy.log"
-    argv = [
-        sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0",
-        "--port-file", str(port_file), "--num-workers", "1", "--num-acceptors", "1",
-        "--log-level", "WARNING", "--log-file", str(log),
-    ]
-    if auth:
-        argv += ["--basic-auth", f"{credentials[0]}:{credentials[1]}"]
-    if tls is not None:
-        argv += ["--cert-file", str(tls[0]), "--key-file", str(tls[1])]
-    out = open(workdir / "stdout.log", "wb")  # noqa: SIM115 - owned by the child's lifetime
-    proc = subprocess.Popen(
-        argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=workdir
-    )
-    out.close()
-
-    def ports() -> Iterator[int | None]:
-        while True:
-            text = port_file.read_text().strip() if port_file.exists() else ""
-            yield int(text.split()[0]) if text else None
-
-    try:
-        port = _wait_listening(proc, ports(), log if log.exists() else workdir / "stdout.log")
-    except BaseException:
-        ProxyProcess("proxy.py", "http", 0, proc, log).stop()
-        raise
+    proxy = ProxyPy(
+        basic_auth=":".join(credentials) if auth else None,
+        tls=(str(tls[0]), str(tls[1])) if tls is not None else None,
+    ).start()
     return ProxyProcess(
-        "proxy.py", "https" if tls else "http", port, proc, log, credentials if auth else None,
+        "proxy.py", "https" if tls else "http", proxy.port, proxy.stop,
+        credentials if auth else None,
     )
 
 
@@ -146,23 +96,38 @@ def start_tinyproxy(workdir: Path, *, auth: bool = False) -> ProxyProcess:
         lines.append(f"BasicAuth {USER} {PASSWORD}")
     conf = workdir / "tinyproxy.conf"
     conf.write_text("\n".join(lines) + "\n")
-    out = open(workdir / "stdout.log", "wb")  # noqa: SIM115 - owned by the child's lifetime
-    proc = subprocess.Popen(
-        [TINYPROXY, "-d", "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    out.close()
+    with open(workdir / "stdout.log", "wb") as out:
+        proc = subprocess.Popen(
+            [TINYPROXY, "-d", "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
 
-    def ports() -> Iterator[int | None]:
-        while True:
-            yield port
+    def stop() -> None:
+        # tinyproxy runs in its own process group: stop exactly that group, by its id.
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
 
-    try:
-        _wait_listening(proc, ports(), workdir / "stdout.log")
-    except BaseException:
-        ProxyProcess("tinyproxy", "http", port, proc, log).stop()
-        raise
-    return ProxyProcess("tinyproxy", "http", port, proc, log, (USER, PASSWORD) if auth else None)
+    deadline = time.monotonic() + _START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"tinyproxy exited with {proc.returncode}: "
+                f"{(workdir / 'stdout.log').read_text()[-2000:]}"
+            )
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            break
+        if time.monotonic() > deadline:
+            stop()
+            raise RuntimeError(f"tinyproxy did not listen within {_START_TIMEOUT} s")
+        time.sleep(0.05)
+    return ProxyProcess("tinyproxy", "http", port, stop, (USER, PASSWORD) if auth else None)
 
 
 def via_proxy(request: Request) -> str | None:

@@ -80,20 +80,18 @@ def _running(proc: ProxyProcess) -> Iterator[ProxyProcess]:
 
 
 @pytest.fixture(scope="module")
-def proxy_py(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    yield from _running(start_proxy_py(tmp_path_factory.mktemp("proxy_py")))
+def proxy_py() -> Iterator[ProxyProcess]:
+    yield from _running(start_proxy_py())
 
 
 @pytest.fixture(scope="module")
-def proxy_py_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    yield from _running(start_proxy_py(tmp_path_factory.mktemp("proxy_py_auth"), auth=True))
+def proxy_py_auth() -> Iterator[ProxyProcess]:
+    yield from _running(start_proxy_py(auth=True))
 
 
 @pytest.fixture(scope="module")
-def proxy_py_tls(
-    tmp_path_factory: pytest.TempPathFactory, cert_files: tuple[Path, Path]
-) -> Iterator[ProxyProcess]:
-    yield from _running(start_proxy_py(tmp_path_factory.mktemp("proxy_py_tls"), tls=cert_files))
+def proxy_py_tls(cert_files: tuple[Path, Path]) -> Iterator[ProxyProcess]:
+    yield from _running(start_proxy_py(tls=cert_files))
 
 
 @pytest.fixture(scope="module")

@@ -24,16 +24,15 @@ from tests.servers import HTTPServer, Reply, Request
 
 
 @pytest.fixture(scope="module")
-def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    proc = start_proxy_py(tmp_path_factory.mktemp("ref_proxy"))
+def proxy() -> Iterator[ProxyProcess]:
+    proc = start_proxy_py()
     yield proc
     proc.stop()
 
 
 @pytest.fixture(scope="module")
-def auth_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    proc = start_proxy_py(tmp_path_factory.mktemp("ref_auth_proxy"), auth=True,
-                          credentials=("user", "pass"))
+def auth_proxy() -> Iterator[ProxyProcess]:
+    proc = start_proxy_py(auth=True, credentials=("user", "pass"))
     yield proc
     proc.stop()
 
@@ -54,10 +53,8 @@ def tls_files(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> tuple
 
 
 @pytest.fixture(scope="module")
-def tls_proxy(
-    tmp_path_factory: pytest.TempPathFactory, tls_files: tuple[Path, Path]
-) -> Iterator[ProxyProcess]:
-    proc = start_proxy_py(tmp_path_factory.mktemp("ref_tls_proxy"), tls=tls_files)
+def tls_proxy(tls_files: tuple[Path, Path]) -> Iterator[ProxyProcess]:
+    proc = start_proxy_py(tls=tls_files)
     yield proc
     proc.stop()
 
