@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -306,3 +307,14 @@ async def test_non_digest_401_is_returned_as_is() -> None:
         status, _ = await fetch(server, ketch.DigestAuthMiddleware(USER, PASSWORD))
     assert status == 401
     assert len(server.requests) == 1
+
+
+async def test_retry_resends_a_file_body_and_works_as_a_per_request_middleware() -> None:
+    handler = DigestServer(algorithm="SHA-256")
+    mw = ketch.DigestAuthMiddleware(USER, PASSWORD)
+    async with HTTPServer(handler) as server, ketch.ClientSession() as s:
+        body = io.BytesIO(b"file body " * 10000)
+        async with s.put(server.url + "/files/x", data=body, middlewares=(mw,)) as r:
+            assert r.status == 200
+    assert [q.body for q in server.requests] == [b"file body " * 10000] * 2
+    assert server.requests[1].method == "PUT"
