@@ -194,6 +194,42 @@ async def test_text_file_is_encoded_and_chunked(tmp_path: Path) -> None:
     assert req.header("Transfer-Encoding") == "chunked"
 
 
+async def test_seekable_stream_without_a_descriptor_is_measured_by_seeking() -> None:
+    class Wrapped(io.RawIOBase):
+        """A seekable binary stream with no file descriptor (like a zip member)."""
+
+        def __init__(self, data: bytes) -> None:
+            self._buf = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def seekable(self) -> bool:
+            return True
+
+        def seek(self, pos: int, whence: int = 0) -> int:
+            return self._buf.seek(pos, whence)
+
+        def tell(self) -> int:
+            return self._buf.tell()
+
+        def readinto(self, b: Any) -> int:
+            data = self._buf.read(len(b))
+            b[: len(data)] = data
+            return len(data)
+
+    w = Wrapped(b"0123456789" * 10000)
+    w.seek(5)
+    p = make_payload(w)
+    assert type(p) is ketch.IOBasePayload
+    assert p.size == 99995
+    assert w.tell() == 5  # measuring left the position alone
+    async with HTTPServer(ok) as server:
+        req = await send(server, p)
+    assert req.body == (b"0123456789" * 10000)[5:]
+    assert req.header("Content-Length") == "99995"
+
+
 async def test_bytesio_and_stringio() -> None:
     buf = io.BytesIO(b"skip|payload")
     buf.seek(5)

@@ -331,7 +331,13 @@ class IOBasePayload(Payload):
         try:
             st = os.fstat(self._value.fileno())
         except (OSError, ValueError, AttributeError):
-            return None
+            # No descriptor (an in-memory or wrapped stream): seekable, so measure by seeking.
+            try:
+                end: int = self._value.seek(0, os.SEEK_END)
+                self._value.seek(self._start)
+            except (OSError, ValueError):
+                return None
+            return max(end - self._start, 0)
         # Pipes and sockets report st_size 0: only a regular file's size is its length.
         if not stat.S_ISREG(st.st_mode):
             return None
