@@ -434,3 +434,24 @@ async def test_session_compress_and_precompressed_upload() -> None:
         req = server.requests[-1]
         assert req.body == pre
         assert req.header("Content-Encoding") == "deflate"
+
+
+async def test_payload_without_body_or_stream_is_a_type_error() -> None:
+    p = ketch.Payload(None)
+    assert p.content_type == "application/octet-stream"
+    with pytest.raises(TypeError, match="neither a body"):
+        await collect(p)
+
+
+async def test_decode_and_as_bytes() -> None:
+    assert make_payload("héllo").decode() == "héllo"
+
+    async def gen() -> AsyncIterator[bytes]:
+        yield b"ab"
+        yield b"cd"
+
+    streamed = make_payload(gen())
+    with pytest.raises(TypeError, match="streamed"):
+        streamed.decode()
+    assert await streamed.as_bytes() == b"abcd"
+    assert await make_payload(b"xy").as_bytes() == b"xy"
