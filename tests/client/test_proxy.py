@@ -49,7 +49,7 @@ def ca() -> trustme.CA:
 
 @pytest.fixture(scope="module")
 def cert_files(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert = ca.issue_cert("127.0.0.1", "::1", "localhost")
     d = tmp_path_factory.mktemp("tls")
     chain, key = d / "chain.pem", d / "key.pem"
     chain.write_bytes(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
@@ -470,3 +470,27 @@ async def test_redirect_with_explicit_proxy_keeps_it(proxy_py_auth: ProxyProcess
                 assert r.status == 200
                 assert "proxy.py" in (await r.json())["via"]
         assert "proxy.py" in (first.requests[0].header("Via") or "")
+
+
+# --------------------------------------------------------------------------- IPv6 loopback
+
+async def test_ipv6_target_through_tunnel_and_no_proxy(
+    env: pytest.MonkeyPatch, server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext
+) -> None:
+    async with RecordingProxy() as proxy, HTTPServer(echo, host="::1", ssl=server_ctx) as v6s:
+        async with ketch.ClientSession() as s:
+            async with s.get(f"https://[::1]:{v6s.port}/six", proxy=proxy.url,
+                             ssl=client_ctx) as r:
+                assert (await r.json())["target"] == "/six"
+        (connect,) = proxy.requests
+        # RFC 9110 §9.3.6 / RFC 3986 §3.2.2: an IPv6 authority keeps its brackets.
+        assert connect.target == f"[::1]:{v6s.port}"
+        async with HTTPServer(echo, host="::1") as v6:
+            env.setenv("HTTP_PROXY", proxy.url)
+            env.setenv("NO_PROXY", "::1")
+            async with ketch.ClientSession(trust_env=True) as s:
+                async with s.get(f"http://[::1]:{v6.port}/direct") as r:
+                    assert (await r.json())["target"] == "/direct"
+                async with s.get(f"http://127.0.0.1:{v6.port}/proxied") as r:
+                    assert await r.read() == b"from-proxy"
+        assert proxy.requests[-1].target == f"http://127.0.0.1:{v6.port}/proxied"

@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from yarl import URL
 
 import ketch
@@ -484,3 +486,19 @@ def test_parse_proxy_url_default_ports_and_origin() -> None:
 
 async def test_no_proxy_configured_is_direct() -> None:
     assert await ProxySettings().choose(URL("https://example.test/")) is None
+
+
+# --------------------------------------------------------------------------- properties
+
+_label = st.from_regex(r"[a-z]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)  # never an IP
+_domain = st.lists(_label, min_size=1, max_size=4).map(".".join)
+
+
+@given(domain=_domain, sub=st.lists(_label, max_size=3).map(".".join),
+       dots=st.sampled_from(["", ".", "*."]))
+def test_a_domain_entry_covers_itself_and_its_subdomains(domain: str, sub: str, dots: str) -> None:
+    matcher = NoProxy.parse(f"other.invalid, {dots}{domain}")
+    host = f"{sub}.{domain}" if sub else domain
+    assert matcher.matches(host, 443)
+    # Sharing a suffix of characters is not enough: the match is on label boundaries.
+    assert not matcher.matches("x" + domain, 443)
