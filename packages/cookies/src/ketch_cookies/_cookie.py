@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from ._dates import format_cookie_date
 
-__all__ = ["JarMorsel", "SentMorsel", "StoredCookie", "set_state"]
+__all__ = ["JarMorsel", "SentMorsel", "StoredCookie", "set_state", "sort_key"]
 
 
 def set_state(morsel: Morsel[str], key: str, value: str, coded_value: str) -> None:
@@ -97,6 +97,15 @@ class SentMorsel(Morsel[str]):
         super().__setstate__(state)  # type: ignore[misc]  # stdlib method, untyped
 
 
+def sort_key(path: str, seq: int) -> int:
+    """§5.4 step 2 as one int: longer paths first, then earlier creation.
+
+    The jar numbers cookies (``seq``) in the order it creates them, which is the order
+    of their creation times; one int sorts far faster than a tuple in the hot path.
+    """
+    return seq - (len(path) << 48)
+
+
 class StoredCookie:
     """One cookie in the store with the fields of RFC 6265 §5.3.
 
@@ -121,9 +130,8 @@ class StoredCookie:
         "secure",
         "seq",
         "sort_key",
-        "touch",
+        "sent",
         "value",
-        "_sent",
     )
 
     def __init__(
@@ -157,16 +165,14 @@ class StoredCookie:
         self.creation = creation
         self.last_access = creation
         self.seq = seq
-        self.touch = 0  # when last used, in the jar's own ticks (orders eviction)
-        # §5.4 step 2: longer paths first, then earlier creation (seq breaks clock ties).
-        self.sort_key = (-len(path), creation, seq)
-        self._sent: SentMorsel | None = None
+        self.sort_key = sort_key(path, seq)
+        self.sent: SentMorsel | None = None  # built on first send, then reused
 
     def keep_creation_of(self, old: StoredCookie) -> None:
         """§5.3 step 11.3: a replacing cookie keeps the creation time of the one it replaces."""
         self.creation = old.creation
         self.seq = old.seq
-        self.sort_key = (-len(self.path), old.creation, old.seq)
+        self.sort_key = sort_key(self.path, old.seq)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -175,9 +181,9 @@ class StoredCookie:
 
     def sent_morsel(self) -> SentMorsel:
         """The read-only name/value ``Morsel`` that ``filter_cookies`` returns (cached)."""
-        sent = self._sent
+        sent = self.sent
         if sent is None:
-            sent = self._sent = SentMorsel(self.name, self.value, self.coded_value)
+            sent = self.sent = SentMorsel(self.name, self.value, self.coded_value)
         return sent
 
     def to_morsel(self) -> JarMorsel:

@@ -10,10 +10,11 @@ Expiry uses a heap of (expiry, cookie) entries: before any read or write the jar
 what has expired, so an expired cookie is never returned. Stale entries (for cookies
 replaced or removed since) are skipped when popped and compacted when they pile up.
 
-Eviction follows §5.3: over a domain's or the jar's limit, the least recently used cookie
-goes. ``_lru`` is a dict in order of last use (re-inserting moves a cookie to the end),
-so the jar-wide victim is its first key; within a domain the victim has the smallest
-``touch`` stamp. Each ``filter_cookies`` stamps the cookies it sends.
+Eviction follows §5.3: over a domain's or the jar's limit, the least recently used cookies
+go. Each ``filter_cookies`` sets the last-access time of the cookies it sends (ties go
+by creation order), which is all the hot path pays; the victims are found by
+scanning the domain's bucket, or — over the jar's limit, rarely — the whole jar, which
+then drops to 10% under its limit as Firefox does.
 
 Rules beyond RFC 6265 that browsers follow (RFC 6265bis): a Secure cookie needs a secure
 origin, an insecure origin cannot shadow a Secure cookie ("leave secure cookies alone"),
@@ -36,7 +37,7 @@ from yarl import URL
 
 from . import _persist
 from ._abc import AbstractCookieJar, ClearCookiePredicate, LooseCookies
-from ._cookie import StoredCookie
+from ._cookie import StoredCookie, sort_key
 from ._domains import BUILTIN_PUBLIC_SUFFIXES, canonical_domain, domain_match, is_ip_address
 from ._parse import ParsedCookie, cookie_from_morsel, cookie_from_value, parse_set_cookie
 from ._settings import Clock, CookieLimits
@@ -45,6 +46,8 @@ __all__ = ["CookieJar"]
 
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 _SORT_KEY = attrgetter("sort_key")
+_LRU_KEY = attrgetter("last_access", "seq")
+_SUFFIX_CACHE_SIZE = 4096
 _Origin = tuple[str, str | None, int | None]
 StrOrURL = str | URL
 
@@ -139,12 +142,11 @@ class CookieJar(AbstractCookieJar):
     def _reset(self) -> None:
         self._domains: dict[str, dict[tuple[str, str], StoredCookie]] = {}
         self._count = 0
-        self._lru: dict[StoredCookie, None] = {}
         self._heap: list[tuple[float, int, StoredCookie]] = []
         self._heap_seq = itertools.count()
         self._secure_by_name: dict[str, set[StoredCookie]] = {}
         self._seq = itertools.count()
-        self._tick = 0
+        self._suffix_cache: dict[str, tuple[str, ...]] = {}
 
     @property
     def quote_cookie(self) -> bool:
@@ -185,6 +187,24 @@ class CookieJar(AbstractCookieJar):
         cookies.sort(key=lambda c: (c.creation, c.seq))
         return cookies
 
+    def _suffixes(self, host: str) -> tuple[str, ...]:
+        """The cookie domains that can match *host*, the empty (shared) one last.
+
+        §5.1.3: a host name matches itself and its parent domains; an IP address only
+        itself, and only in an unsafe jar. Cached per host: it depends on nothing else.
+        """
+        if not host:
+            found: tuple[str, ...] = ("",)
+        elif is_ip_address(host):
+            found = (host, "") if self._unsafe else ("",)
+        else:
+            labels = host.split(".")
+            found = (*(".".join(labels[i:]) for i in range(len(labels)) if labels[i]), "")
+        if len(self._suffix_cache) >= _SUFFIX_CACHE_SIZE:
+            self._suffix_cache.clear()
+        self._suffix_cache[host] = found
+        return found
+
     def _is_secure(self, url: URL) -> bool:
         if url.scheme in _SECURE_SCHEMES:
             return True
@@ -224,38 +244,37 @@ class CookieJar(AbstractCookieJar):
         )
         path = request_url.raw_path or "/"
         domains = self._domains
+        suffixes = self._suffix_cache.get(host)
+        if suffixes is None:
+            suffixes = self._suffixes(host)
         matched: list[StoredCookie] = []
-        shared = domains.get("")
-        if shared is not None:
-            _collect(shared.values(), path, is_secure, True, matched)
-        if host:
-            if not is_ip_address(host):
-                suffix = host
-                exact = True
-                while suffix:
-                    bucket = domains.get(suffix)
-                    if bucket is not None:
-                        _collect(bucket.values(), path, is_secure, exact, matched)
-                    dot = suffix.find(".")
-                    if dot < 0:
-                        break
-                    suffix = suffix[dot + 1 :]
-                    exact = False
-            elif self._unsafe and (bucket := domains.get(host)) is not None:
-                _collect(bucket.values(), path, is_secure, True, matched)
+        for suffix in suffixes:
+            bucket = domains.get(suffix)
+            if bucket is None:
+                continue
+            exact = suffix == host
+            for c in bucket.values():
+                if c.host_only and not exact:
+                    continue
+                if c.secure and not is_secure:
+                    continue
+                cp = c.path
+                # §5.1.4 path-match, spelled out: this loop is the jar's hot path.
+                if cp != "/" and not (
+                    path.startswith(cp)
+                    and (len(path) == len(cp) or cp[-1] == "/" or path[len(cp)] == "/")
+                ):
+                    continue
+                matched.append(c)
         if not matched:
             return result
         if len(matched) > 1:
             matched.sort(key=_SORT_KEY)
-        self._tick = tick = self._tick + 1
-        lru = self._lru
         sent: dict[str, Morsel[str]] = {}
         for c in matched:
             c.last_access = now
-            c.touch = tick
-            lru[c] = lru.pop(c)
             if c.name not in sent:
-                sent[c.name] = c.sent_morsel()
+                sent[c.name] = c.sent or c.sent_morsel()
         dict.update(result, sent)
         return result
 
@@ -408,9 +427,6 @@ class CookieJar(AbstractCookieJar):
             bucket = self._domains[c.domain] = {}
         bucket[(c.path, c.name)] = c
         self._count += 1
-        self._tick += 1
-        c.touch = self._tick
-        self._lru[c] = None
         if c.expires is not None:
             heapq.heappush(self._heap, (c.expires, next(self._heap_seq), c))
         if c.secure:
@@ -421,7 +437,6 @@ class CookieJar(AbstractCookieJar):
         del bucket[(c.path, c.name)]
         if not bucket:
             del self._domains[c.domain]
-        del self._lru[c]
         self._count -= 1
         if c.secure:
             same_name = self._secure_by_name[c.name]
@@ -449,9 +464,15 @@ class CookieJar(AbstractCookieJar):
     def _enforce_limits(self, domain: str) -> None:
         bucket = self._domains.get(domain)
         if bucket is not None and len(bucket) > self._limits.max_cookies_per_domain:
-            self._remove(min(bucket.values(), key=attrgetter("touch")))
-        while self._count > self._limits.max_cookies:
-            self._remove(next(iter(self._lru)))
+            self._remove(min(bucket.values(), key=_LRU_KEY))
+        limit = self._limits.max_cookies
+        if self._count > limit:
+            # Like Firefox, go 10% under the limit, so that a full jar does not search
+            # for its least recently used cookie on every new one.
+            quota = limit - limit // 10
+            everything = (c for b in self._domains.values() for c in b.values())
+            for c in heapq.nsmallest(self._count - quota, everything, key=_LRU_KEY):
+                self._remove(c)
 
     # ---- clearing ------------------------------------------------------------------
 
@@ -558,29 +579,8 @@ class CookieJar(AbstractCookieJar):
         # Renumber in creation order, so cookies created in one clock tick keep theirs.
         for c in sorted(cookies, key=lambda c: (c.creation, c.seq)):
             c.seq = next(self._seq)
-            c.sort_key = (-len(c.path), c.creation, c.seq)
+            c.sort_key = sort_key(c.path, c.seq)
         # Last use decides eviction, so insert least recently used first.
         for c in sorted(cookies, key=lambda c: (c.last_access, c.seq)):
             self._insert(c)
 
-
-def _collect(
-    cookies: Iterable[StoredCookie],
-    path: str,
-    is_secure: bool,
-    exact_host: bool,
-    out: list[StoredCookie],
-) -> None:
-    """§5.4 step 1 for one domain bucket: host-only, path and Secure checks."""
-    for c in cookies:
-        if c.host_only and not exact_host:
-            continue
-        if c.secure and not is_secure:
-            continue
-        cp = c.path
-        if cp != "/" and not (
-            path.startswith(cp)
-            and (len(path) == len(cp) or cp[-1] == "/" or path[len(cp)] == "/")
-        ):
-            continue
-        out.append(c)
