@@ -244,7 +244,30 @@ async def test_redirect(scheme: str, server_ssl: ssl.SSLContext,
     assert redirect.response.status == 302 and redirect.response in resp.history
     assert [p.url.path for p in rec.params("on_request_headers_sent")] == ["/redirect", "/final"]
     (end,) = rec.params("on_request_end")
-    assert end.response is resp
+    # aiohttp reports the final hop's method and URL at the end.
+    assert (end.method, end.url, end.response) == ("GET", URL(server.url + "/final"), resp)
+
+
+async def test_see_other_ends_with_the_get_it_became(server_ssl: ssl.SSLContext,
+                                                     client_ssl: ssl.SSLContext) -> None:
+    async def see_other(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        if req.target == "/form":
+            return Reply(status=303, reason="See Other", headers=[("Location", "/done")])
+        return Reply(body=req.method.encode())
+
+    rec = Recorder()
+    async with HTTPServer(see_other) as server, session(client_ssl, rec) as s:
+        async with s.post(server.url + "/form", data=b"x") as resp:
+            assert await resp.read() == b"GET"
+    assert rec.names() == [
+        "on_request_start", *connect_signals("http"), "on_request_headers_sent",
+        "on_request_chunk_sent", "on_request_redirect", "on_connection_reuseconn",
+        "on_request_headers_sent", "on_request_end", "on_response_body_end",
+    ]
+    (redirect,) = rec.params("on_request_redirect")
+    assert (redirect.method, redirect.url.path) == ("POST", "/form")
+    (end,) = rec.params("on_request_end")
+    assert (end.method, end.url) == ("GET", URL(server.url + "/done"))
 
 
 async def test_failed_connection(scheme: str, client_ssl: ssl.SSLContext) -> None:
@@ -630,6 +653,7 @@ async def test_timing_trace_over_https(server_ssl: ssl.SSLContext,
 
     d = timing.timings(redirected)
     assert d is not None and d.redirects == 1 and d.redirect > 0 and d.reused_connection
+    assert d.url == URL(url + "/final")
 
     assert [(ctx, tm) for ctx, tm in delivered] == [
         ("fresh", t), ("reused", r), ("redirected", d)

@@ -612,8 +612,12 @@ class ClientSession:
                     await t.send_request_exception(method, url, base_headers, exc)
             raise
         if traces:
+            # The final hop, as aiohttp reports it: its method and URL, credentials removed.
+            end_url = resp.real_url
+            if end_url.raw_user is not None or end_url.raw_password is not None:
+                end_url = end_url.with_user(None)
             for t in traces:
-                await t.send_request_end(method, url, base_headers, resp)
+                await t.send_request_end(resp.method, end_url, base_headers, resp)
         return resp
 
     def _custom_options(
