@@ -59,6 +59,7 @@ class ResponseHandler:
         "_loop", "_conn", "_transport", "_parser", "_head", "_stream", "_done", "_paused",
         "_read_bufsize", "_read_timeout", "_last_read", "_timer", "_deadline_handle",
         "_request_info", "_traces", "_method", "_url", "_continue", "trailers",
+        "_transport_paused", "_eof", "_pre_head",
     )
 
     def __init__(
@@ -82,7 +83,10 @@ class ResponseHandler:
         self._head: asyncio.Future[h1.Response] = loop.create_future()
         self._stream: StreamReader | None = None
         self._done = False
-        self._paused = False
+        self._paused = False  # the stream wants no more for now
+        self._transport_paused = False
+        self._eof = False  # the peer closed (decoded output may still be pending)
+        self._pre_head = b""
         self._read_bufsize = read_bufsize
         self._read_timeout = read_timeout or None
         self._last_read = 0.0
@@ -161,31 +165,44 @@ class ResponseHandler:
             return
         if self._read_timeout is not None:
             self._last_read = self._loop.time()
+        parser = self._parser
         try:
-            events = self._parser.feed(data)
+            events = parser.feed(data)
         except h1.HTTP1Error as exc:
-            self._fail(exc)
+            self._fail_in_feed(exc, data)
             return
         if events:
             self._dispatch(events)
+        if self._stream is None and not self._done:
+            # Still no final head: keep its bytes, to tell head errors from body errors.
+            self._pre_head += data
+        if parser.output_pending:
+            self._drain_pending()
 
     def eof_received(self) -> None:
-        if self._done:
+        if self._done or self._eof:
             return
+        self._eof = True
         try:
             events = self._parser.feed_eof()
         except h1.HTTP1Error as exc:
             self._fail(exc, at_eof=True)
             return
         self._dispatch(events)
-        if not self._done:
+        if self._parser.output_pending:
+            self._drain_pending()
+        elif not self._done:
             self._fail(None, at_eof=True)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         if self._done:
             return
         if exc is None:
-            self.eof_received()
+            if not self._eof:
+                self.eof_received()
+            elif not self._parser.output_pending:
+                self._fail(None, at_eof=True)
+            # else: decoded output waits for the reader; the body ends once it is taken.
             return
         try:
             self._parser.feed_eof()
@@ -198,6 +215,48 @@ class ResponseHandler:
         self._fail(exc, exc, at_eof=True)
 
     # -- internals -----------------------------------------------------------------------
+
+    def _drain_pending(self) -> None:
+        """Decode held-back output while the reader keeps up (bounded per step by the
+        parser's ``max_decompressed_chunk``; the stream pausing stops the loop)."""
+        parser = self._parser
+        while parser.output_pending and not self._paused and not self._done:
+            try:
+                events = parser.feed_eof() if self._eof else parser.feed(b"")
+            except h1.HTTP1Error as exc:
+                self._fail(exc, at_eof=self._eof)
+                return
+            self._dispatch(events)
+        if self._eof and not self._done and not parser.output_pending:
+            self._fail(None, at_eof=True)
+
+    def _fail_in_feed(self, exc: h1.HTTP1Error, data: bytes) -> None:
+        """A feed failed. Before the head, the same bytes may have held a valid head and
+        a bad body (the events of a failed feed are lost): then deliver the head and fail
+        the body, as when the body arrives on its own."""
+        if self._stream is None and not self._head.done():
+            head = self._recover_head(self._pre_head + data)
+            if head is not None:
+                self._on_head(head)
+        self._fail(exc)
+
+    def _recover_head(self, data: bytes) -> h1.Response | None:
+        limits = getattr(self._parser, "limits", None) or getattr(self._parser, "_limits", None)
+        probe = h1.ResponseParser(limits)
+        probe.start_response(self._method)
+        pos = 0
+        while True:
+            end = data.find(b"\r\n\r\n", pos)
+            if end < 0:
+                return None
+            try:
+                events = probe.feed(data[pos : end + 4])
+            except h1.HTTP1Error:
+                return None
+            for ev in events:
+                if isinstance(ev, h1.Response):
+                    return ev
+            pos = end + 4
 
     def _dispatch(self, events: list[h1.Event]) -> None:
         for ev in events:
@@ -235,9 +294,10 @@ class ResponseHandler:
         self._done = True
         self._stop_timers()
         self.trailers = end.trailers
-        if self._paused:
+        self._paused = False
+        if self._transport_paused:
             # A pooled connection must be reading, to notice the server closing it.
-            self._paused = False
+            self._transport_paused = False
             if self._transport is not None:
                 self._transport.resume_reading()
         if end.keep_alive and self._parser.is_reusable:
@@ -250,18 +310,30 @@ class ResponseHandler:
     def _pause_reading(self) -> None:
         if not self._done and self._transport is not None:
             self._paused = True
-            self._transport.pause_reading()
+            if not self._transport_paused:
+                self._transport_paused = True
+                self._transport.pause_reading()
 
     def _resume_reading(self) -> None:
-        if self._paused and not self._done and self._transport is not None:
-            self._paused = False
+        if self._done or not self._paused:
+            return
+        self._paused = False
+        if self._parser.output_pending:
+            self._drain_pending()  # may pause again, or finish the body
+            if not self._wants_data():
+                return
+        if self._transport_paused and self._transport is not None:
+            self._transport_paused = False
             self._transport.resume_reading()
-            if self._read_timeout is not None:
-                self._last_read = self._loop.time()
-                if self._timer is None:
-                    self._timer = self._loop.call_at(
-                        self._last_read + self._read_timeout, self._on_read_timer
-                    )
+        if self._read_timeout is not None:
+            self._last_read = self._loop.time()
+            if self._timer is None:
+                self._timer = self._loop.call_at(
+                    self._last_read + self._read_timeout, self._on_read_timer
+                )
+
+    def _wants_data(self) -> bool:
+        return not (self._done or self._paused)
 
     def _on_read_timer(self) -> None:
         self._timer = None

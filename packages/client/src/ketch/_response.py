@@ -253,8 +253,8 @@ class ClientResponse:
         if encoding is not None:
             return encoding
         main, _, sub = ctype.partition("/")
-        # RFC 8259 §8.1 (JSON) and RFC 9083 (RDAP): UTF-8.
-        if main == "application" and sub.partition("+")[0] in ("json", "rdap"):
+        # RFC 8259 §8.1: JSON is UTF-8; RFC 6839 §3.1: so are +json types (RDAP included).
+        if main == "application" and (sub == "json" or sub.endswith("+json")):
             return "utf-8"
         if self._body is None:
             raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
