@@ -159,10 +159,12 @@ class Payload:
 
     @property
     def filename(self) -> str | None:
+        """The file name the payload was given or guessed, if any."""
         return self._filename
 
     @property
     def encoding(self) -> str | None:
+        """The text encoding used to make the bytes, for text payloads."""
         return self._encoding
 
     def set_content_disposition(
