@@ -286,6 +286,38 @@ async def test_failed_connection(scheme: str, client_ssl: ssl.SSLContext) -> Non
     assert (failed.method, failed.url) == ("GET", URL(f"{scheme}://127.0.0.1:{port}/"))
 
 
+async def test_failed_tls_handshake(server_ssl: ssl.SSLContext) -> None:
+    rec = Recorder()
+    untrusting = ssl.create_default_context()  # does not trust the test CA
+    async with serve("https", server_ssl) as server, session(untrusting, rec) as s:
+        with pytest.raises(ketch.ClientConnectorCertificateError) as excinfo:
+            await s.get(server.url + "/a")
+    assert rec.names() == [
+        "on_request_start", "on_connection_create_start", "on_tls_handshake_start",
+        "on_request_exception",
+    ]
+    (failed,) = rec.params("on_request_exception")
+    assert failed.exception is excinfo.value
+
+
+async def test_server_closing_without_an_answer(server_ssl: ssl.SSLContext,
+                                                client_ssl: ssl.SSLContext) -> None:
+    async def hang_up(req: Request, writer: asyncio.StreamWriter) -> None:
+        return None  # read the request, close the connection
+
+    rec = Recorder()
+    async with HTTPServer(hang_up) as server, session(client_ssl, rec) as s:
+        # POST: not idempotent, so the client does not retry it on a new connection.
+        with pytest.raises(ketch.ServerDisconnectedError) as excinfo:
+            await s.post(server.url + "/a", data=b"x")
+    assert rec.names() == [
+        "on_request_start", *connect_signals("http"), "on_request_headers_sent",
+        "on_request_chunk_sent", "on_request_exception",
+    ]
+    (failed,) = rec.params("on_request_exception")
+    assert failed.exception is excinfo.value
+
+
 async def test_chunked_upload_sends_each_chunk(scheme: str, server_ssl: ssl.SSLContext,
                                                client_ssl: ssl.SSLContext) -> None:
     pieces = [b"one", b"two", b"three"]
