@@ -7,8 +7,11 @@ import email.policy
 import io
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from multidict import MultiDict
 
 import ketch
@@ -200,3 +203,30 @@ def test_default_to_multipart_and_charset_in_parts() -> None:
     assert b"Content-Type: text/plain; charset=latin-1\r\n" in p.body
     assert part.get_content_charset() == "latin-1"
     assert part.get_payload(decode=True) == "é".encode("latin-1")
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(fields=st.lists(st.tuples(_text, _text, st.one_of(st.none(), _text)), min_size=1, max_size=4))
+def test_any_names_and_filenames_either_round_trip_or_are_refused(
+    fields: list[tuple[str, str, str | None]],
+) -> None:
+    form = ketch.FormData(default_to_multipart=True)
+    try:
+        for name, value, filename in fields:
+            form.add_field(name, value, filename=filename)
+    except ValueError as exc:
+        assert any(c in "".join(f[0] + (f[2] or "") for f in fields) for c in "\r\n\x00")
+        assert "Content-Disposition" in str(exc)
+        return
+    p = form()
+    assert p.content_type is not None and p.body is not None
+    parts = parse_form(p.content_type, p.body)
+    assert len(parts) == len(fields)
+    for part, (name, value, filename) in zip(parts, fields):
+        assert part.get_param("name", header="content-disposition") == name
+        assert part.get_payload(decode=True) == value.encode()
+        if filename is not None:
+            assert unquote(part.get_filename() or "") == filename
