@@ -503,6 +503,7 @@ def get_payload(data: Any, *args: Any, **kwargs: Any) -> Payload:
         return BytesPayload(data, *args, **kwargs)
     if isinstance(data, str):
         return StringPayload(data, *args, **kwargs)
+    # Imported here: _formdata builds its parts with this module (an import cycle).
     from ._formdata import FormData
 
     if isinstance(data, FormData):
