@@ -78,7 +78,8 @@ class ProxyPy:
                 self.stop()
                 raise RuntimeError(f"proxy.py exited with {self._proc.returncode}: {err[-2000:]}")
             if os.path.exists(port_file):
-                text = open(port_file).read().strip()
+                with open(port_file) as f:
+                    text = f.read().strip()
                 if text and self._listening(int(text)):
                     self.port = int(text)
                     return self

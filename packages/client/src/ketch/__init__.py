@@ -4,6 +4,7 @@
 """
 
 from ketch_connector import (
+    AsyncResolver,
     BaseConnector,
     ClientConnectionResetError,
     ClientConnectorCertificateError,
@@ -11,6 +12,7 @@ from ketch_connector import (
     ClientHttpProxyError,
     ClientSSLError,
     ConnectionTimeoutError,
+    DefaultResolver,
     Fingerprint,
     NamedPipeConnector,
     PoolTimeoutError,
@@ -18,6 +20,7 @@ from ketch_connector import (
     ServerTimeoutError,
     SocketTimeoutError,
     TCPConnector,
+    ThreadedResolver,
     UnixClientConnectorError,
     UnixConnector,
 )
@@ -95,6 +98,7 @@ from ._version import __version__
 
 __all__ = [
     "AsyncIterablePayload",
+    "AsyncResolver",
     "BaseConnector",
     "BasicAuth",
     "BufferedReaderPayload",
@@ -122,6 +126,7 @@ __all__ = [
     "ConnectionTimeoutError",
     "ContentTypeError",
     "CookieJar",
+    "DefaultResolver",
     "DigestAuthMiddleware",
     "DummyCookieJar",
     "Fingerprint",
@@ -153,6 +158,7 @@ __all__ = [
     "StringPayload",
     "TCPConnector",
     "TextIOPayload",
+    "ThreadedResolver",
     "TimingTrace",
     "TooManyRedirects",
     "TraceConfig",

@@ -43,6 +43,8 @@ class ConnectionProtocol(asyncio.Protocol):
     thousands of these.
     """
 
+    __module__ = "ketch_connector"
+
     __slots__ = (
         "transport", "receiver", "sock", "pool", "idle_expires", "_loop", "_buffer", "_eof",
         "_exc", "_read_waiter", "_paused", "_drain_waiter", "_closed", "is_connected",
@@ -212,6 +214,8 @@ class Connection:
     cleanly and the connection may carry another one, or :meth:`close` otherwise. A
     released connection that is not reusable is closed rather than pooled.
     """
+
+    __module__ = "ketch_connector"
 
     __slots__ = ("_connector", "_key", "_protocol", "_released")
 

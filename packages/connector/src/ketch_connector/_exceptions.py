@@ -69,17 +69,25 @@ class _KeyLike(Protocol):
 class ClientError(Exception):
     """Base class of every client error."""
 
+    __module__ = "ketch_connector"
+
 
 class ClientConnectionError(ClientError):
     """A problem with the connection: connecting, or the connection failing."""
+
+    __module__ = "ketch_connector"
 
 
 class ClientConnectionResetError(ClientConnectionError, ConnectionResetError):
     """The connection was reset while in use."""
 
+    __module__ = "ketch_connector"
+
 
 class ClientOSError(ClientConnectionError, OSError):
     """An OSError while connecting or on an open connection."""
+
+    __module__ = "ketch_connector"
 
 
 class ClientConnectorError(ClientOSError):
@@ -93,6 +101,8 @@ class ClientConnectorError(ClientOSError):
         host, port, ssl: taken from the connection key.
         os_error: the underlying OSError.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(self, connection_key: _KeyLike, os_error: OSError) -> None:
         self._conn_key = connection_key
@@ -127,9 +137,13 @@ class ClientConnectorError(ClientOSError):
 class ClientConnectorDNSError(ClientConnectorError):
     """The host name could not be resolved."""
 
+    __module__ = "ketch_connector"
+
 
 class ClientProxyConnectionError(ClientConnectorError):
     """The proxy could not be reached (or the tunnel through it could not be set up)."""
+
+    __module__ = "ketch_connector"
 
 
 class UnixClientConnectorError(ClientConnectorError):
@@ -138,6 +152,8 @@ class UnixClientConnectorError(ClientConnectorError):
     Attributes:
         path: the socket path.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(self, path: str, connection_key: _KeyLike, os_error: OSError) -> None:
         self._path = path
@@ -156,9 +172,13 @@ class UnixClientConnectorError(ClientConnectorError):
 class ClientSSLError(ClientConnectorError):
     """Base class of the TLS errors raised while connecting."""
 
+    __module__ = "ketch_connector"
+
 
 class ClientConnectorSSLError(ClientSSLError, ssl.SSLError):
     """The TLS handshake failed (for a reason other than the certificate check)."""
+
+    __module__ = "ketch_connector"
 
 
 class ClientConnectorCertificateError(ClientSSLError, ssl.CertificateError):
@@ -168,6 +188,8 @@ class ClientConnectorCertificateError(ClientSSLError, ssl.CertificateError):
         connection_key: what was being connected to.
         certificate_error: the ``ssl.CertificateError`` raised by the handshake.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(self, connection_key: _KeyLike, certificate_error: Exception) -> None:
         self._conn_key = connection_key
@@ -191,6 +213,8 @@ class ClientConnectorCertificateError(ClientSSLError, ssl.CertificateError):
 class ServerConnectionError(ClientConnectionError):
     """The server broke the connection."""
 
+    __module__ = "ketch_connector"
+
 
 class ServerDisconnectedError(ServerConnectionError):
     """The server closed the connection before a complete response.
@@ -198,6 +222,8 @@ class ServerDisconnectedError(ServerConnectionError):
     Attributes:
         message: what was happening when it closed.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(self, message: str | None = None) -> None:
         if message is None:
@@ -209,9 +235,13 @@ class ServerDisconnectedError(ServerConnectionError):
 class ServerTimeoutError(ServerConnectionError, asyncio.TimeoutError):
     """A timeout on the connection: connecting, or reading from it."""
 
+    __module__ = "ketch_connector"
+
 
 class ConnectionTimeoutError(ServerTimeoutError):
     """Getting a connection took longer than allowed (``connect`` / ``sock_connect``)."""
+
+    __module__ = "ketch_connector"
 
 
 class PoolTimeoutError(ConnectionTimeoutError):
@@ -223,6 +253,8 @@ class PoolTimeoutError(ConnectionTimeoutError):
         limit: which limit was full: ``"limit"`` or ``"limit_per_host"``.
         value: the value of that limit.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(self, limit: str, value: int, timeout: float) -> None:
         self.limit = limit
@@ -240,6 +272,8 @@ class PoolTimeoutError(ConnectionTimeoutError):
 class SocketTimeoutError(ServerTimeoutError):
     """Reading from the connection took longer than ``sock_read``."""
 
+    __module__ = "ketch_connector"
+
 
 class ServerFingerprintMismatch(ServerConnectionError):
     """The server's certificate does not match the pinned fingerprint.
@@ -249,6 +283,8 @@ class ServerFingerprintMismatch(ServerConnectionError):
         got: the digest of the certificate the server presented.
         host, port: the server.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(self, expected: bytes, got: bytes, host: str, port: int) -> None:
         self.expected = expected
@@ -276,6 +312,8 @@ class ClientResponseError(ClientError):
         message: the reason phrase or a description.
         headers: the response headers, or None.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(
         self,
@@ -306,3 +344,5 @@ class ClientResponseError(ClientError):
 
 class ClientHttpProxyError(ClientResponseError):
     """The proxy answered the tunnel request (``CONNECT``) with an error status."""
+
+    __module__ = "ketch_connector"

@@ -28,6 +28,8 @@ class ConnectionKey:
         proxy_headers: extra headers for the ``CONNECT`` request, or None.
     """
 
+    __module__ = "ketch_connector"
+
     host: str
     port: int
     is_ssl: bool = False

@@ -29,6 +29,8 @@ class NamedPipeConnector(BaseConnector):
             it can open named pipes).
     """
 
+    __module__ = "ketch_connector"
+
     def __init__(
         self,
         path: str,

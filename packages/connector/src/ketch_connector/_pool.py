@@ -68,6 +68,8 @@ class BaseConnector:
         ValueError: a negative limit, or *keepalive_timeout* together with *force_close*.
     """
 
+    __module__ = "ketch_connector"
+
     def __init__(
         self,
         *,

@@ -48,6 +48,8 @@ class ResolveResult(TypedDict):
 class AbstractResolver(ABC):
     """The interface of a resolver given to ``TCPConnector(resolver=...)``."""
 
+    __module__ = "ketch_connector"
+
     @abstractmethod
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -74,6 +76,8 @@ class ThreadedResolver(AbstractResolver):
     Args:
         loop: accepted for compatibility; the running loop is used.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop
@@ -122,6 +126,8 @@ class AsyncResolver(AbstractResolver):
     Raises:
         RuntimeError: aiodns is not installed.
     """
+
+    __module__ = "ketch_connector"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         try:

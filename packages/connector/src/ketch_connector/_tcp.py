@@ -91,6 +91,8 @@ class TCPConnector(BaseConnector):
         ValueError: contradictory TLS arguments or invalid values.
     """
 
+    __module__ = "ketch_connector"
+
     def __init__(
         self,
         *,

@@ -46,6 +46,8 @@ class Fingerprint:
         ValueError: an MD5 or SHA-1 sized digest (too weak to pin), or any other length.
     """
 
+    __module__ = "ketch_connector"
+
     fingerprint: bytes
 
     def __post_init__(self) -> None:

@@ -28,6 +28,8 @@ class UnixConnector(BaseConnector):
     ``is_ssl`` get TLS over the socket, verified against the key's host.
     """
 
+    __module__ = "ketch_connector"
+
     def __init__(
         self,
         path: str,
