@@ -494,3 +494,20 @@ async def test_ipv6_target_through_tunnel_and_no_proxy(
                 async with s.get(f"http://127.0.0.1:{v6.port}/proxied") as r:
                     assert await r.read() == b"from-proxy"
         assert proxy.requests[-1].target == f"http://127.0.0.1:{v6.port}/proxied"
+
+
+async def test_netrc_credentials_are_looked_up_per_hop(
+    env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".netrc").write_text("machine 127.0.0.1 login alice password wonder\n")
+    async with HTTPServer(echo) as end:
+        async def hop(req: Request, writer: object) -> Reply:
+            return Reply(302, headers=[("Location", f"http://localhost:{end.port}/end")],
+                         reason="Found")
+
+        async with HTTPServer(hop) as first, ketch.ClientSession(trust_env=True) as s:
+            async with s.get(first.url + "/start") as r:
+                seen = await r.json()
+    assert first.requests[0].header("Authorization") == basic("alice", "wonder")
+    # localhost has no entry: 127.0.0.1's credentials stay behind.
+    assert seen["authorization"] is None
