@@ -1,109 +1,260 @@
-"""Content-Encoding decoders with bounded output per input chunk."""
+"""Content-Encoding and transfer-coding decoders with bounded output.
+
+Every decoder follows one contract, so a decompression bomb cannot make one call
+allocate more than a bounded amount: :meth:`Decoder.decompress` takes compressed
+input (all of it is accepted; what cannot be processed yet is kept inside) and
+returns at most ``max_length`` bytes. While :attr:`Decoder.needs_input` is False,
+more output is ready: call ``decompress(b"", n)`` again. :meth:`Decoder.finish`
+checks, at the end of the body, that the compressed stream was complete.
+
+zlib and zstd bound their output exactly (``max_length``); brotli's
+``output_buffer_limit`` is approximate, so its surplus is held back and handed out
+in later calls.
+"""
 
 from __future__ import annotations
 
 import zlib
-from typing import Protocol
+from types import ModuleType
+from typing import Any, Protocol
 
-from ._exceptions import DecompressionError, MissingDecoder
+from ._exceptions import DecompressionError, MissingDecoder, shorten
 
 __all__ = ["Decoder", "make_decoder", "SUPPORTED_ENCODINGS"]
 
+SUPPORTED_ENCODINGS = ("gzip", "x-gzip", "deflate", "br", "zstd", "identity")
+"""Content-Encoding names :func:`make_decoder` understands (br and zstd need extras)."""
+
 
 class Decoder(Protocol):
-    def decompress(self, data: bytes) -> bytes: ...
-    def flush(self) -> bytes: ...
+    """A streaming decoder with bounded output per call."""
+
+    @property
+    def needs_input(self) -> bool:
+        """False while decoded output is ready without more input."""
+        ...
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        """Accept *data* and return at most *max_length* (> 0) decoded bytes.
+
+        Raises:
+            DecompressionError: the input is not valid for the encoding.
+        """
+        ...
+
+    def finish(self) -> None:
+        """The body ended: check that the compressed stream was complete.
+
+        Raises:
+            DecompressionError: the stream was cut short.
+        """
+        ...
 
 
 class _ZlibDecoder:
-    """gzip, or deflate in its zlib wrapper, or raw deflate when the wrapper is absent."""
+    """gzip (with multiple members), or deflate in its zlib wrapper or raw."""
+
+    __slots__ = ("_encoding", "_gzip", "_obj", "_in", "_more", "_started", "_sniff")
 
     def __init__(self, encoding: str) -> None:
         self._encoding = encoding
-        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
-        self._obj = zlib.decompressobj(wbits)
-        self._sniff = encoding == "deflate"
+        self._gzip = encoding != "deflate"
+        self._obj: Any = zlib.decompressobj(16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS)
+        self._in = b""  # input not yet handed to zlib (unconsumed tail, next gzip member)
+        self._more = False  # the last call filled max_length: zlib may hold more output
+        self._started = False
+        self._sniff = not self._gzip
 
-    def decompress(self, data: bytes) -> bytes:
-        if self._sniff and data:
+    @property
+    def needs_input(self) -> bool:
+        return not self._in and not self._more
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        inp = self._in + data if self._in else data
+        if not inp and not self._more:
+            return b""
+        if self._sniff:
+            if len(inp) < 2:
+                self._in = inp
+                return b""
             self._sniff = False
             # Servers send raw deflate under "deflate" often enough that clients accept
-            # it: a zlib header has CMF 0x?8 with (CMF*256+FLG) % 31 == 0.
-            if len(data) < 2 or (data[0] & 0x0F) != 8 or ((data[0] << 8) | data[1]) % 31:
+            # it: a zlib header has CM 8 and (CMF*256 + FLG) % 31 == 0 (RFC 1950 §2.2).
+            if (inp[0] & 0x0F) != 8 or ((inp[0] << 8) | inp[1]) % 31:
                 self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._started = True
+        obj = self._obj
+        if obj.eof:
+            self._more = False
+            if inp:
+                self._next_member(inp)
+            return b""
         try:
-            return self._obj.decompress(data)
+            out: bytes = obj.decompress(inp, max_length)
         except zlib.error as exc:
             raise DecompressionError(f"cannot decode {self._encoding} body: {exc}") from exc
+        self._in = obj.unconsumed_tail
+        self._more = len(out) >= max_length
+        if obj.eof and obj.unused_data:
+            self._next_member(obj.unused_data + self._in)
+        return out
 
-    def flush(self) -> bytes:
-        try:
-            return self._obj.flush()
-        except zlib.error as exc:
-            raise DecompressionError(f"cannot decode {self._encoding} body: {exc}") from exc
+    def _next_member(self, rest: bytes) -> None:
+        # RFC 1952 §2.2: a gzip file is a series of members; deflate has one stream.
+        if not self._gzip or rest[:2] != b"\x1f\x8b":
+            raise DecompressionError(
+                f"data after the end of the {self._encoding} stream: {shorten(rest)}"
+            )
+        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._in = rest
+
+    def finish(self) -> None:
+        if self._started and not self._obj.eof:
+            raise DecompressionError(f"the {self._encoding} stream ended early (body truncated)")
+        if not self._started and self._in:
+            raise DecompressionError(f"the {self._encoding} stream ended early (body truncated)")
+
+
+def _import_brotli() -> ModuleType:
+    try:
+        import brotli
+    except ImportError as exc:
+        raise MissingDecoder(
+            "the response is br-encoded; install ketch-http1[brotli] to decode it"
+        ) from exc
+    if not hasattr(brotli.Decompressor, "can_accept_more_data"):
+        raise MissingDecoder(
+            "decoding br needs brotli >= 1.2 (bounded output); install ketch-http1[brotli]"
+        )
+    module: ModuleType = brotli
+    return module
 
 
 class _BrotliDecoder:
+    __slots__ = ("_brotli", "_obj", "_in", "_out", "_more", "_started")
+
     def __init__(self) -> None:
+        self._brotli = _import_brotli()
+        self._obj: Any = self._brotli.Decompressor()
+        self._in = b""  # input received while brotli still had output to give
+        self._out = b""  # output beyond max_length (brotli's limit is approximate)
+        # The last call reached the limit: brotli may hold more output, although
+        # can_accept_more_data() already says True once the input was taken in.
+        self._more = False
+        self._started = False
+
+    @property
+    def needs_input(self) -> bool:
+        return (
+            not self._out and not self._in and not self._more
+            and bool(self._obj.can_accept_more_data())
+        )
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if data:
+            self._started = True
+            self._in += data
+        if not self._out:
+            obj = self._obj
+            try:
+                if obj.can_accept_more_data() and not self._more:
+                    inp, self._in = self._in, b""
+                    if inp and obj.is_finished():
+                        raise DecompressionError(f"data after the end of the br stream: {shorten(inp)}")
+                    out = obj.process(inp, output_buffer_limit=max_length)
+                else:
+                    out = obj.process(b"", output_buffer_limit=max_length)
+            except self._brotli.error as exc:
+                raise DecompressionError(f"cannot decode br body: {exc}") from exc
+            self._more = len(out) >= max_length
+            self._out = out
+        out = self._out
+        if len(out) <= max_length:
+            self._out = b""
+            return out
+        self._out = out[max_length:]
+        return out[:max_length]
+
+    def finish(self) -> None:
+        if self._started and not self._obj.is_finished():
+            raise DecompressionError("the br stream ended early (body truncated)")
+
+
+def _import_zstd() -> ModuleType:
+    try:
+        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
         try:
-            import brotli
-        except ImportError as exc:
-            raise MissingDecoder(
-                "the response is br-encoded; install ketch-http1[brotli] to decode it"
-            ) from exc
-        self._obj = brotli.Decompressor()
-
-    def decompress(self, data: bytes) -> bytes:
-        try:
-            out: bytes = self._obj.process(data)
-        except Exception as exc:  # brotli raises its own error type
-            raise DecompressionError(f"cannot decode br body: {exc}") from exc
-        return out
-
-    def flush(self) -> bytes:
-        return b""
-
-
-class _ZstdDecoder:
-    def __init__(self) -> None:
-        try:
-            import zstandard
+            from backports import zstd  # type: ignore[no-redef,unused-ignore]
         except ImportError as exc:
             raise MissingDecoder(
                 "the response is zstd-encoded; install ketch-http1[zstd] to decode it"
             ) from exc
-        self._obj = zstandard.ZstdDecompressor().decompressobj()
+    module: ModuleType = zstd
+    return module
 
-    def decompress(self, data: bytes) -> bytes:
+
+class _ZstdDecoder:
+    __slots__ = ("_zstd", "_obj", "_in", "_started")
+
+    def __init__(self) -> None:
+        self._zstd = _import_zstd()
+        self._obj: Any = self._zstd.ZstdDecompressor()
+        self._in = b""  # the next frame, when one frame ended inside a call
+        self._started = False
+
+    @property
+    def needs_input(self) -> bool:
+        # After the end of a frame needs_input stays False; nothing more is coming.
+        return not self._in and (bool(self._obj.eof) or bool(self._obj.needs_input))
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if data:
+            self._started = True
+        obj = self._obj
+        inp = self._in + data if self._in else data
+        self._in = b""
+        if obj.eof:
+            if inp:
+                # RFC 8878 §3.1: a zstd stream may hold several frames.
+                self._obj = self._zstd.ZstdDecompressor()
+                self._in = inp
+            return b""
         try:
-            out: bytes = self._obj.decompress(data)
-        except Exception as exc:  # zstandard.ZstdError
+            out: bytes = obj.decompress(inp, max_length)
+        except self._zstd.ZstdError as exc:
             raise DecompressionError(f"cannot decode zstd body: {exc}") from exc
+        if obj.eof and obj.unused_data:
+            self._in = obj.unused_data
         return out
 
-    def flush(self) -> bytes:
-        return b""
+    def finish(self) -> None:
+        if self._started and not self._obj.eof:
+            raise DecompressionError("the zstd stream ended early (body truncated)")
 
 
 class _Chain:
     """Stacked encodings: the last one applied by the server is undone first."""
 
+    __slots__ = ("_decoders",)
+
     def __init__(self, decoders: list[Decoder]) -> None:
         self._decoders = decoders
 
-    def decompress(self, data: bytes) -> bytes:
+    @property
+    def needs_input(self) -> bool:
+        return all(d.needs_input for d in self._decoders)
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        # Each stage's output is bounded by max_length, so no stage hands on more
+        # than that per call; what a later stage cannot use yet stays inside it.
         for d in self._decoders:
-            data = d.decompress(data)
+            data = d.decompress(data, max_length)
         return data
 
-    def flush(self) -> bytes:
-        data = b""
+    def finish(self) -> None:
         for d in self._decoders:
-            data = d.decompress(data) + d.flush() if data else d.flush()
-        return data
-
-
-SUPPORTED_ENCODINGS = ("gzip", "x-gzip", "deflate", "br", "zstd", "identity")
+            d.finish()
 
 
 def _one(encoding: str) -> Decoder | None:
@@ -115,20 +266,36 @@ def _one(encoding: str) -> Decoder | None:
         return _ZstdDecoder()
     if encoding in ("identity", ""):
         return None
-    raise DecompressionError(f"unsupported Content-Encoding {encoding!r}")
+    raise DecompressionError(f"unsupported content coding {encoding!r}")
 
 
-def make_decoder(content_encoding: str) -> Decoder | None:
-    """Return a decoder for a Content-Encoding header value, or None for identity.
+def split_codings(value: str) -> list[str]:
+    """The coding names of a Content-Encoding or Transfer-Encoding value, lower-cased."""
+    return [c.strip().lower() for c in value.split(",") if c.strip()]
 
-    Raises:
-        DecompressionError: an encoding is unknown.
-        MissingDecoder: br or zstd without its optional package.
-    """
-    names = [e.strip().lower() for e in content_encoding.split(",")]
-    decoders = [d for d in map(_one, reversed(names)) if d is not None]
+
+def decoder_for(codings: list[str]) -> Decoder | None:
+    """A decoder undoing *codings* (in the order the sender applied them), or None."""
+    decoders = [d for d in map(_one, reversed(codings)) if d is not None]
     if not decoders:
         return None
     if len(decoders) == 1:
         return decoders[0]
     return _Chain(decoders)
+
+
+def make_decoder(content_encoding: str) -> Decoder | None:
+    """Return a decoder for a Content-Encoding header value, or None for identity.
+
+    Args:
+        content_encoding: the header value, e.g. ``"gzip"`` or ``"deflate, br"``.
+
+    Returns:
+        A :class:`Decoder` undoing every coding, last applied first; None when
+        nothing needs decoding.
+
+    Raises:
+        DecompressionError: an encoding is unknown.
+        MissingDecoder: br or zstd without its optional package.
+    """
+    return decoder_for(split_codings(content_encoding))

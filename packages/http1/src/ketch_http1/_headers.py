@@ -1,4 +1,12 @@
-"""Field-line parsing shared by heads and trailers (RFC 9112 §5)."""
+"""The grammar of heads: status line and field lines (RFC 9112 §4, §5; RFC 9110 §5).
+
+Field sections are parsed in one of two ways. The fast path checks a whole block of
+field lines with one regular expression (tokens, a colon, legal value bytes, CRLF
+endings), splits it with bytes methods, and decodes all names and values with a
+single ``decode`` call for the multidict. Anything the fast path refuses (obs-fold,
+a bad byte, a long line) goes to the slow path, which walks the lines, folds
+continuation lines and names exactly what is wrong.
+"""
 
 from __future__ import annotations
 
@@ -9,44 +17,145 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from ._events import RawHeaders
 from ._exceptions import LimitExceeded, RemoteProtocolError, shorten
 
+__all__ = ["parse_fields", "parse_status_line", "EMPTY_FIELDS", "is_token"]
+
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # RFC 9110 §5.1: field-name = token.
-TOKEN_RE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# RFC 9110 §5.5: field values carry no CTL other than HTAB (obs-text is allowed).
-BAD_VALUE_RE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_TOKEN_RE = re.compile(_TOKEN)
+# RFC 9110 §5.5: field-value bytes are VCHAR, obs-text, SP and HTAB; no CTL.
+_VALUE_BYTES = rb"[\t\x20-\x7e\x80-\xff]*"
+_FIELDS_OK = re.compile(rb"(?:" + _TOKEN + rb":" + _VALUE_BYTES + rb"\r\n)*")
+_BAD_BYTE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ].
+# The SP before an empty reason is often left out; both forms are accepted.
+_STATUS_RE = re.compile(rb"HTTP/1\.([0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")
+
+EMPTY_FIELDS: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
+
+
+def is_token(value: bytes) -> bool:
+    """True when *value* is an RFC 9110 token."""
+    return _TOKEN_RE.fullmatch(value) is not None
 
 
 def parse_fields(
-    lines: list[bytes], max_field_size: int, max_headers: int
+    block: bytes, max_field_size: int, max_headers: int, what: str = "header"
 ) -> tuple[CIMultiDictProxy[str], RawHeaders]:
-    """Parse field lines (without their CRLF) into a multidict and raw pairs."""
-    if len(lines) > max_headers:
-        raise LimitExceeded("max_headers", max_headers, len(lines))
+    """Parse field lines into a multidict and raw pairs.
+
+    Args:
+        block: the field lines, each ending with CRLF, without the blank line.
+        max_field_size: the longest field line allowed (without its CRLF).
+        max_headers: the most fields allowed.
+        what: ``"header"`` or ``"trailer"``, for messages.
+
+    Raises:
+        LimitExceeded: a line is too long or there are too many fields.
+        RemoteProtocolError: a line breaks the field grammar.
+    """
+    if not block:
+        return EMPTY_FIELDS, ()
+    if _FIELDS_OK.fullmatch(block) is not None:
+        lines = block.split(b"\r\n")
+        del lines[-1]  # the block ends with CRLF
+        if len(lines) > max_headers:
+            raise LimitExceeded("max_headers", max_headers, len(lines))
+        if len(block) <= max_field_size + 2 or max(map(len, lines)) <= max_field_size:
+            # Names and values alternate in one flat list; the grammar check above
+            # guarantees a token before the first colon and only SP/HTAB/VCHAR/
+            # obs-text after it, so strip() removes exactly the OWS.
+            flat: list[bytes] = []
+            append = flat.append
+            for line in lines:
+                name, _, value = line.partition(b":")
+                append(name)
+                append(value.strip())
+            # Decode every name and value in one call; NUL cannot occur in them.
+            text = b"\x00".join(flat).decode("utf-8", "surrogateescape").split("\x00")
+            it = iter(text)
+            itb = iter(flat)
+            return CIMultiDictProxy(CIMultiDict(zip(it, it))), tuple(zip(itb, itb))
+    return _parse_fields_slow(block, max_field_size, max_headers, what)
+
+
+def _parse_fields_slow(
+    block: bytes, max_field_size: int, max_headers: int, what: str
+) -> tuple[CIMultiDictProxy[str], RawHeaders]:
     raw: list[tuple[bytes, bytes]] = []
-    fullmatch = TOKEN_RE.fullmatch
-    bad = BAD_VALUE_RE.search
+    lines = block.split(b"\r\n")
+    del lines[-1]  # the block ends with CRLF
     for line in lines:
         if len(line) > max_field_size:
             raise LimitExceeded("max_field_size", max_field_size, len(line))
-        if line[:1] in b" \t":
-            # RFC 9112 §5.2: a user agent replaces obs-fold with SP before use.
+        bad = _BAD_BYTE.search(line)
+        if bad is not None:
+            raise RemoteProtocolError(f"{_describe(bad.group())} in {what} line {shorten(line)}")
+        if line[:1] in (b" ", b"\t"):
+            # RFC 9112 §5.2: a user agent replaces each obs-fold with SP. Whitespace
+            # before the first field is refused instead (RFC 9112 §2.2).
             if not raw:
-                raise RemoteProtocolError(f"first field line starts with whitespace: {shorten(line)}")
+                raise RemoteProtocolError(
+                    f"first {what} line starts with whitespace: {shorten(line)}"
+                )
             name, value = raw[-1]
-            folded = value + b" " + line.strip(b" \t")
-            if bad(folded):
-                raise RemoteProtocolError(f"invalid character in field value: {shorten(line)}")
-            raw[-1] = (name, folded)
+            more = line.strip(b" \t")
+            raw[-1] = (name, value + b" " + more if value and more else value or more)
             continue
         name, colon, value = line.partition(b":")
         if not colon:
-            raise RemoteProtocolError(f"field line without a colon: {shorten(line)}")
-        if fullmatch(name) is None:
-            raise RemoteProtocolError(f"invalid field name {shorten(name)} in {shorten(line)}")
-        value = value.strip(b" \t")
-        if bad(value) is not None:
-            raise RemoteProtocolError(f"invalid character in value of field {shorten(name)}: {shorten(value)}")
-        raw.append((name, value))
+            raise RemoteProtocolError(f"{what} line without a colon: {shorten(line)}")
+        if _TOKEN_RE.fullmatch(name) is None:
+            if name and name.rstrip(b" \t") != name:
+                # RFC 9112 §5.1: no whitespace between field name and colon.
+                raise RemoteProtocolError(
+                    f"whitespace between {what} name and colon: {shorten(line)}"
+                )
+            raise RemoteProtocolError(f"invalid {what} name {shorten(name)} in {shorten(line)}")
+        raw.append((name, value.strip(b" \t")))
+    if len(raw) > max_headers:
+        raise LimitExceeded("max_headers", max_headers, len(raw))
     md: CIMultiDict[str] = CIMultiDict(
         [(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw]
     )
     return CIMultiDictProxy(md), tuple(raw)
+
+
+def _describe(char: bytes) -> str:
+    if char == b"\x00":
+        return "NUL"
+    if char == b"\r":
+        return "bare CR"
+    if char == b"\n":
+        return "bare LF"
+    return f"control character {char!r}"
+
+
+def parse_status_line(data: bytes, start: int, end: int) -> tuple[tuple[int, int], int, str]:
+    """Parse ``data[start:end]`` as a status line: ``(version, status, reason)``.
+
+    Raises:
+        RemoteProtocolError: the line is not ``HTTP/1.x NNN [reason]``.
+    """
+    m = _STATUS_RE.fullmatch(data, start, end)
+    if m is None:
+        raise RemoteProtocolError(_status_problem(data[start:end]))
+    minor, code, reason = m.groups()
+    status = int(code)
+    if status < 100 or status > 599:
+        # RFC 9110 §15: status codes are 100 to 599.
+        raise RemoteProtocolError(f"status code {status} out of range in {shorten(data[start:end])}")
+    # RFC 9112 §2.6: a higher minor version of HTTP/1 is handled as HTTP/1.1.
+    version = (1, 0) if minor == b"0" else (1, 1)
+    return version, status, reason.decode("utf-8", "surrogateescape") if reason else ""
+
+
+def _status_problem(line: bytes) -> str:
+    if not line.startswith(b"HTTP/"):
+        return f"invalid status line (not HTTP/1.x): {shorten(line)}"
+    bad = _BAD_BYTE.search(line)
+    if bad is not None:
+        return f"{_describe(bad.group())} in status line {shorten(line)}"
+    version, _, rest = line.partition(b" ")
+    if re.fullmatch(rb"HTTP/1\.[0-9]", version) is None:
+        return f"unsupported HTTP version {shorten(version)} in status line {shorten(line)}"
+    return f"invalid status code in status line {shorten(line)}"

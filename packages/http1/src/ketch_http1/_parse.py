@@ -1,33 +1,60 @@
 """Incremental HTTP/1.1 response parser (RFC 9112).
 
-Theory of operation: bytes go into one bytearray buffer; each state consumes what it
-can with bytes methods (``find``, slicing) and emits events. A head is located with a
-single search for the blank line that ends it; the search offset is remembered so a
-head arriving in many small pieces is scanned once. Content-Length bodies are handed
-on as the slices that arrived, never joined. The caller announces each request's
-method with :meth:`ResponseParser.start_response` (needed for HEAD, and to queue
-pipelined requests).
+Theory of operation. :meth:`ResponseParser.feed` works on the bytes it was given
+and an offset into them; only a piece it cannot use yet (half a head, half a chunk
+line, the bytes after a 101) is kept in a bytearray. While a head is incomplete,
+new bytes are appended there and only they are searched for the blank line (the
+parser remembers how far it searched), so a head arriving a byte at a time still
+costs linear time. Body bytes are never buffered: a Content-Length body that
+arrives in its own reads is handed on as the very ``bytes`` objects that came in.
+
+States and what moves them (``_run`` holds one branch per state)::
+
+    HEAD ──1xx──► HEAD (InformationalResponse)
+    HEAD ──101, or 2xx to CONNECT──► SWITCHED (Response; then trailing_data())
+    HEAD ──no body (HEAD, 204, 304, Content-Length: 0)──► HEAD or DONE
+    HEAD ──Content-Length──► BODY_LENGTH ──► HEAD or DONE
+    HEAD ──chunked──► CHUNK_SIZE ⇄ CHUNK_DATA ► CHUNK_CRLF; size 0 ► TRAILERS ► HEAD/DONE
+    HEAD ──neither──► BODY_UNTIL_CLOSE ──feed_eof──► CLOSED
+    any error ──► ERROR (every later call raises)
+
+HEAD follows a message that allows keep-alive, DONE one that does not; bytes
+arriving in DONE are a second response after ``Connection: close`` and refused.
+
+Decompression is bounded per call: each ``feed``/``feed_eof`` produces at most
+``Limits.max_decompressed_chunk`` decoded bytes. When more is ready, the parser
+stops consuming input, :attr:`ResponseParser.output_pending` turns True and the
+caller continues with ``feed(b"")`` (typically once its consumer has caught up).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections import deque
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDictProxy
 
-from ._decompress import Decoder, make_decoder
-from ._events import Data, EndOfMessage, Event, InformationalResponse, Response
-from ._exceptions import IncompleteBody, LimitExceeded, RemoteProtocolError, shorten
-from ._headers import parse_fields
+from ._decompress import Decoder, decoder_for, split_codings
+from ._events import Data, EndOfMessage, Event, InformationalResponse, RawHeaders, Response
+from ._exceptions import (
+    DecompressionError,
+    HTTP1Error,
+    IncompleteBody,
+    LimitExceeded,
+    RemoteProtocolError,
+    shorten,
+)
+from ._framing import Framing, response_framing
+from ._headers import EMPTY_FIELDS, parse_fields, parse_status_line
 from ._limits import Limits
 
 __all__ = ["ResponseParser", "ParserState"]
 
-_EMPTY_FIELDS: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
-
 
 class ParserState(enum.Enum):
+    """Where the parser is on its connection (see the module's state diagram)."""
+
     HEAD = enum.auto()
     BODY_LENGTH = enum.auto()
     CHUNK_SIZE = enum.auto()
@@ -38,56 +65,107 @@ class ParserState(enum.Enum):
     DONE = enum.auto()
     SWITCHED = enum.auto()
     CLOSED = enum.auto()
+    ERROR = enum.auto()
+
+
+_HEAD = ParserState.HEAD
+_LENGTH = ParserState.BODY_LENGTH
+_CSIZE = ParserState.CHUNK_SIZE
+_CDATA = ParserState.CHUNK_DATA
+_CCRLF = ParserState.CHUNK_CRLF
+_TRAILERS = ParserState.TRAILERS
+_UNTIL_CLOSE = ParserState.BODY_UNTIL_CLOSE
+_DONE = ParserState.DONE
+_SWITCHED = ParserState.SWITCHED
+_CLOSED = ParserState.CLOSED
+_ERROR = ParserState.ERROR
+
+# RFC 9112 §7.1: chunk-size = 1*HEXDIG (bounded here to 16 digits: 64 bits), then
+# chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ).
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_QUOTED = rb'"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"'
+_CHUNK_LINE = re.compile(
+    rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[ \t]*" + _TOKEN
+    + rb"(?:[ \t]*=[ \t]*(?:" + _TOKEN + rb"|" + _QUOTED + rb"))?)*"
+)
+_MAX_DRAIN_STEPS = 100_000
+_DEFAULT_LIMITS = Limits()
 
 
 class ResponseParser:
     """Turns the bytes of one connection into response events.
 
     Args:
-        limits: size limits; see :class:`Limits`.
+        limits: size limits; see :class:`Limits` (defaults when None).
 
-    Call :meth:`start_response` once per request sent, :meth:`feed` with every piece
-    of bytes received, and :meth:`feed_eof` when the peer closes. Each returns the
-    events completed by that call.
+    Call :meth:`start_response` once per request sent, :meth:`feed` with every
+    piece of bytes received, and :meth:`feed_eof` when the peer closes. Each
+    returns the events completed by that call, in order. After any error the
+    parser stays failed.
     """
 
     __slots__ = (
-        "_limits", "_buf", "_searched", "_state", "_pending", "_method", "_decompress",
-        "_remaining", "_received", "_keep_alive", "_decoder", "_trailers", "_chunked",
-        "_trailer_size",
+        "_limits", "_buf", "_searched", "_state", "_pending", "_remaining", "_received",
+        "_keep_alive", "_decoder", "_budget", "_output_pending", "_eof", "_close_after",
+        "_error",
     )
 
     def __init__(self, limits: Limits | None = None) -> None:
-        self._limits = limits if limits is not None else Limits()
+        self._limits = limits if limits is not None else _DEFAULT_LIMITS
         self._buf = bytearray()
-        self._searched = 0
-        self._state = ParserState.HEAD
+        self._searched = 0  # bytes of _buf already searched for the awaited terminator
+        self._state = _HEAD
         self._pending: deque[tuple[str, bool]] = deque()
-        self._method = ""
-        self._decompress = False
-        self._remaining = 0
-        self._received = 0
+        self._remaining = 0  # body or chunk bytes still expected
+        self._received = 0  # body bytes of the current message so far
         self._keep_alive = True
         self._decoder: Decoder | None = None
-        self._trailers: list[bytes] = []
-        self._chunked = False
-        self._trailer_size = 0
+        self._budget = 0  # decoded bytes this call may still produce
+        self._output_pending = False
+        self._eof = False
+        self._close_after = False
+        self._error: HTTP1Error | None = None
 
     @property
     def state(self) -> ParserState:
+        """The current :class:`ParserState`."""
         return self._state
 
     @property
     def is_reusable(self) -> bool:
-        """True when the last response ended cleanly and allows another on this connection."""
-        return self._state is ParserState.HEAD and self._keep_alive and not self._buf
+        """True when every response ended cleanly and the connection may carry another request."""
+        return (
+            self._state is _HEAD and self._keep_alive and not self._close_after
+            and not self._buf and not self._pending and not self._eof
+        )
+
+    @property
+    def output_pending(self) -> bool:
+        """True when decoded output was held back by ``max_decompressed_chunk``.
+
+        Call ``feed(b"")`` (after the peer closed: ``feed_eof()``) to continue.
+        """
+        return self._output_pending
 
     def start_response(self, method: str, *, decompress: bool = False) -> None:
-        """Announce that a request with *method* was sent; its response comes next in order."""
+        """Announce that a request was sent; its response comes next in order.
+
+        Args:
+            method: the request method (HEAD and CONNECT change how the response is framed).
+            decompress: decode the body's Content-Encoding (gzip, deflate, br, zstd).
+        """
         self._pending.append((method.upper(), decompress))
 
+    def close_after_response(self) -> None:
+        """Mark the connection as not reusable once the current response ends.
+
+        For example when a request body was not sent in full because the server
+        answered early (a 417 or other final status to ``Expect: 100-continue``).
+        """
+        self._close_after = True
+
     def trailing_data(self) -> bytes:
-        """After a 101 response: the bytes that followed its head, untouched."""
+        """After a 101 or a 2xx to CONNECT: the bytes that followed the head, untouched."""
         data = bytes(self._buf)
         self._buf.clear()
         return data
@@ -96,322 +174,357 @@ class ResponseParser:
         """Parse *data*; return the events it completes.
 
         Raises:
-            RemoteProtocolError: the bytes are not a valid response (or a limit was passed).
+            RemoteProtocolError: the bytes are not a valid response; subclasses say
+                more: :class:`LimitExceeded`, :class:`DecompressionError`.
         """
-        events: list[Event] = []
         state = self._state
-        if state is ParserState.BODY_LENGTH and not self._buf and self._decoder is None:
-            # Fast path: a plain Content-Length body is passed on as it arrived.
+        if state is _LENGTH and self._decoder is None and not self._buf:
+            # Fast path: a plain Content-Length body goes on as it arrived.
             n = len(data)
-            if n <= self._remaining:
-                self._remaining -= n
+            r = self._remaining
+            if n < r:
+                self._remaining = r - n
                 self._received += n
-                if n:
-                    events.append(Data(data))
-                if self._remaining == 0:
-                    self._finish(events)
-                return events
-        if state is ParserState.SWITCHED or state is ParserState.BODY_UNTIL_CLOSE and not self._buf:
-            if state is ParserState.SWITCHED:
-                self._buf += data
-                return events
-            self._received += len(data)
-            self._emit(events, data)
+                return [Data(data)] if n else []
+        if self._eof and not data:
+            return self.feed_eof()
+        events: list[Event] = []
+        if state is _SWITCHED:
+            self._buf += data
             return events
-        if state is ParserState.CLOSED or state is ParserState.DONE:
-            if data:
-                raise RemoteProtocolError(
-                    f"data after the last response on this connection: {shorten(data)}"
-                )
-            return events
-        self._buf += data
-        self._run(events)
+        try:
+            if self._error is not None:
+                raise RemoteProtocolError(f"the parser failed earlier: {self._error}")
+            if self._buf:
+                d = self._take_buffer(data)
+                if d is None:
+                    return events
+            else:
+                d = data
+            self._budget = self._limits.max_decompressed_chunk
+            self._output_pending = False
+            pos = self._run(d, 0, events)
+            if pos < len(d):
+                self._buf += memoryview(d)[pos:]
+                self._searched = len(self._buf)
+                self._check_partial()
+        except HTTP1Error as exc:
+            self._fail(exc)
+            raise
         return events
 
     def feed_eof(self) -> list[Event]:
-        """The peer closed the connection; finish a read-until-close body or raise.
+        """The peer closed the connection: finish a read-until-close body or raise.
 
         Raises:
             IncompleteBody: the connection closed inside a framed body.
-            RemoteProtocolError: it closed inside a head.
+            RemoteProtocolError: it closed inside a head, or after bytes that were
+                refused.
         """
         events: list[Event] = []
-        state = self._state
-        if state is ParserState.BODY_UNTIL_CLOSE:
-            self._keep_alive = False
-            self._finish(events)
-            self._state = ParserState.CLOSED
-        elif state in (ParserState.BODY_LENGTH,):
-            raise IncompleteBody(self._received + self._remaining, self._received)
-        elif state in (ParserState.CHUNK_SIZE, ParserState.CHUNK_DATA, ParserState.CHUNK_CRLF,
-                       ParserState.TRAILERS):
-            raise IncompleteBody(None, self._received)
-        elif state is ParserState.HEAD:
-            if self._buf:
-                raise RemoteProtocolError(
-                    f"connection closed inside a response head: {shorten(self._buf)}"
-                )
-            self._state = ParserState.CLOSED
-        else:
-            self._state = ParserState.CLOSED
+        if self._state is _SWITCHED:
+            return events
+        try:
+            if self._error is not None:
+                raise RemoteProtocolError(f"the parser failed earlier: {self._error}")
+            self._eof = True
+            d = bytes(self._buf)
+            self._buf.clear()
+            self._budget = self._limits.max_decompressed_chunk
+            self._output_pending = False
+            pos = self._run(d, 0, events)
+            if pos < len(d):
+                self._buf += memoryview(d)[pos:]
+            if not self._output_pending:
+                self._at_eof(events)
+        except HTTP1Error as exc:
+            self._fail(exc)
+            raise
         return events
 
     # -- internals ---------------------------------------------------------------
 
-    def _run(self, events: list[Event]) -> None:
+    def _fail(self, exc: HTTP1Error) -> None:
+        self._state = _ERROR
+        if self._error is None:
+            self._error = exc
+        self._decoder = None
+        self._output_pending = False
+
+    def _take_buffer(self, data: bytes) -> bytes | None:
+        """Add *data* to the kept bytes; return them all, or None while still incomplete."""
+        buf = self._buf
+        buf += data
+        state = self._state
+        if state is _HEAD or state is _TRAILERS:
+            if buf.find(b"\r\n\r\n", max(0, self._searched - 3)) < 0:
+                self._searched = len(buf)
+                self._check_partial()
+                return None
+        elif state is _CSIZE:
+            if buf.find(b"\r\n", max(0, self._searched - 1)) < 0:
+                self._searched = len(buf)
+                self._check_partial()
+                return None
+        d = bytes(buf)
+        buf.clear()
+        return d
+
+    def _check_partial(self) -> None:
+        """Limits on an incomplete head, chunk line or trailer section."""
+        buf = self._buf
+        state = self._state
+        lim = self._limits
+        n = len(buf)
+        last = buf.rfind(b"\r\n")
+        line = n - (last + 2 if last >= 0 else 0) - (1 if buf.endswith(b"\r") else 0)
+        if state is _HEAD:
+            if n > lim.max_head_size:
+                raise LimitExceeded("max_head_size", lim.max_head_size, n)
+            if last < 0:
+                if not buf.startswith(b"HTTP/"[:n]):
+                    parse_status_line(bytes(buf), 0, n)  # raises, naming the bytes
+                if line > lim.max_line_size:
+                    raise LimitExceeded("max_line_size", lim.max_line_size, line)
+            elif line > lim.max_field_size:
+                raise LimitExceeded("max_field_size", lim.max_field_size, line)
+        elif state is _TRAILERS:
+            if n - 2 > lim.max_trailer_size:
+                raise LimitExceeded("max_trailer_size", lim.max_trailer_size, n - 2)
+            if line > lim.max_field_size:
+                raise LimitExceeded("max_field_size", lim.max_field_size, line)
+        elif state is _CSIZE and line > lim.max_line_size:
+            raise LimitExceeded("max_line_size", lim.max_line_size, line)
+
+    def _run(self, d: bytes, pos: int, events: list[Event]) -> int:
+        """Consume ``d[pos:]`` as far as possible; return where parsing stopped."""
+        end = len(d)
         while True:
             state = self._state
-            if state is ParserState.HEAD:
-                if not self._parse_head(events):
-                    return
-            elif state is ParserState.BODY_LENGTH:
-                buf = self._buf
-                if not buf:
-                    return
-                n = min(len(buf), self._remaining)
-                chunk = bytes(buf[:n]) if n < len(buf) else bytes(buf)
-                del buf[:n]
-                self._remaining -= n
-                self._received += n
-                self._emit(events, chunk)
-                if self._remaining == 0:
-                    self._finish(events)
+            if state is _HEAD:
+                if pos == end:
+                    return pos
+                hend = d.find(b"\r\n\r\n", pos)
+                if hend < 0:
+                    return pos
+                pos = self._head(d, pos, hend, events)
+            elif state is _LENGTH or state is _CDATA:
+                if self._decoder is not None and not self._drain(events):
+                    return pos
+                r = self._remaining
+                if r == 0:
+                    if state is _LENGTH:
+                        self._finish(events, EMPTY_FIELDS, ())
+                    else:
+                        self._state = _CCRLF
                     continue
-                return
-            elif state is ParserState.CHUNK_SIZE:
-                if not self._parse_chunk_size():
-                    return
-            elif state is ParserState.CHUNK_DATA:
-                buf = self._buf
-                if not buf:
-                    return
-                n = min(len(buf), self._remaining)
-                chunk = bytes(buf[:n])
-                del buf[:n]
-                self._remaining -= n
+                n = end - pos
+                if n == 0:
+                    return pos
+                if n <= r:
+                    chunk = d[pos:] if pos else d
+                else:
+                    n = r
+                    chunk = d[pos:pos + n]
+                pos += n
+                self._remaining = r - n
                 self._received += n
-                if self._remaining:
-                    self._emit(events, chunk)
-                    return
-                self._emit(events, chunk, True)
-                self._state = ParserState.CHUNK_CRLF
-            elif state is ParserState.CHUNK_CRLF:
-                if len(self._buf) < 2:
-                    return
-                if self._buf[:2] != b"\r\n":
+                # The piece that completes an HTTP chunk says so (StreamReader.readchunk).
+                last = r == n and state is _CDATA
+                if self._decoder is None:
+                    events.append(Data(chunk, True) if last else Data(chunk))
+                else:
+                    self._decode(chunk, events, last)
+            elif state is _CSIZE:
+                eol = d.find(b"\r\n", pos)
+                if eol < 0:
+                    return pos
+                pos = self._chunk_size(d, pos, eol)
+            elif state is _CCRLF:
+                if end - pos < 2:
+                    if pos < end and d[pos] != 13:
+                        self._bad_chunk_end(d, pos)
+                    return pos
+                if d[pos] != 13 or d[pos + 1] != 10:
+                    self._bad_chunk_end(d, pos)
+                pos += 2
+                self._state = _CSIZE
+            elif state is _TRAILERS:
+                if self._decoder is not None and not self._drain(events):
+                    return pos
+                if d.startswith(b"\r\n\r\n", pos):
+                    pos += 4
+                    self._finish(events, EMPTY_FIELDS, ())
+                    continue
+                tend = d.find(b"\r\n\r\n", pos)
+                if tend < 0:
+                    return pos
+                pos = self._trailers(d, pos, tend, events)
+            elif state is _UNTIL_CLOSE:
+                if self._decoder is not None and not self._drain(events):
+                    return pos
+                if pos < end:
+                    chunk = d[pos:] if pos else d
+                    self._received += end - pos
+                    pos = end
+                    if self._decoder is None:
+                        events.append(Data(chunk))
+                    else:
+                        self._decode(chunk, events)
+                        continue
+                return pos
+            elif state is _SWITCHED:
+                return pos
+            else:  # DONE, CLOSED: nothing may follow
+                if pos < end and not events:
                     raise RemoteProtocolError(
-                        f"chunk data not followed by CRLF: {shorten(self._buf)}"
+                        "data after the last response on this connection (it said "
+                        f"Connection: close or was not reusable): {shorten(d[pos:])}"
                     )
-                del self._buf[:2]
-                self._state = ParserState.CHUNK_SIZE
-            elif state is ParserState.TRAILERS:
-                if not self._parse_trailer_line(events):
-                    return
-            elif state is ParserState.BODY_UNTIL_CLOSE:
-                if self._buf:
-                    chunk = bytes(self._buf)
-                    self._buf.clear()
-                    self._received += len(chunk)
-                    self._emit(events, chunk)
-                return
-            elif state is ParserState.DONE or state is ParserState.CLOSED:
-                if self._buf:
-                    raise RemoteProtocolError(
-                        f"data after the last response on this connection: {shorten(self._buf)}"
-                    )
-                return
-            else:  # SWITCHED
-                return
+                return pos
 
-    def _emit(self, events: list[Event], chunk: bytes, end_of_chunk: bool = False) -> None:
-        if self._decoder is not None:
-            chunk = self._decoder.decompress(chunk)
-            if not chunk:
-                # No output: the boundary coincides with the previous one (as aiohttp).
-                return
-        events.append(Data(chunk, end_of_chunk) if end_of_chunk else Data(chunk))
-
-    def _finish(self, events: list[Event]) -> None:
-        if self._decoder is not None:
-            tail = self._decoder.flush()
-            if tail:
-                events.append(Data(tail))
-            self._decoder = None
-        trailers: CIMultiDictProxy[str] = _EMPTY_FIELDS
-        raw_trailers: tuple[tuple[bytes, bytes], ...] = ()
-        if self._trailers:
-            trailers, raw_trailers = parse_fields(
-                self._trailers, self._limits.max_field_size, self._limits.max_headers
+    def _head(self, d: bytes, pos: int, hend: int, events: list[Event]) -> int:
+        lim = self._limits
+        size = hend + 4 - pos
+        if size > lim.max_head_size:
+            raise LimitExceeded("max_head_size", lim.max_head_size, size)
+        eol = d.find(b"\r\n", pos)
+        if eol - pos > lim.max_line_size:
+            raise LimitExceeded("max_line_size", lim.max_line_size, eol - pos)
+        version, status, reason = parse_status_line(d, pos, eol)
+        headers: CIMultiDictProxy[str]
+        raw: RawHeaders
+        if eol == hend:
+            headers, raw = EMPTY_FIELDS, ()
+        else:
+            headers, raw = parse_fields(d[eol + 2:hend + 2], lim.max_field_size, lim.max_headers)
+        if not self._pending:
+            raise RemoteProtocolError(
+                f"response {shorten(d[pos:eol])} arrived but no request is outstanding"
             )
-            self._trailers = []
-        events.append(EndOfMessage(trailers, raw_trailers, self._keep_alive))
-        self._state = ParserState.HEAD if self._keep_alive else ParserState.DONE
-
-    def _parse_head(self, events: list[Event]) -> bool:
-        buf = self._buf
-        if not buf:
-            return False
-        end = buf.find(b"\r\n\r\n", max(0, self._searched - 3))
-        if end < 0:
-            self._searched = len(buf)
-            if len(buf) > self._limits.max_head_size:
-                raise LimitExceeded("max_head_size", self._limits.max_head_size, len(buf))
-            eol = buf.find(b"\r\n")
-            first = len(buf) if eol < 0 else eol
-            if first > self._limits.max_line_size:
-                raise LimitExceeded("max_line_size", self._limits.max_line_size, first)
-            return False
-        self._searched = 0
-        if end + 4 > self._limits.max_head_size:
-            raise LimitExceeded("max_head_size", self._limits.max_head_size, end + 4)
-        head = bytes(buf[:end])
-        del buf[: end + 4]
-        lines = head.split(b"\r\n")
-        status_line = lines[0]
-        if len(status_line) > self._limits.max_line_size:
-            raise LimitExceeded("max_line_size", self._limits.max_line_size, len(status_line))
-        version, status, reason = _parse_status_line(status_line)
-        headers, raw = parse_fields(lines[1:], self._limits.max_field_size, self._limits.max_headers)
-        if 100 <= status < 200 and status != 101:
+        if status < 200 and status != 101:
             events.append(InformationalResponse(status, reason, headers, raw, version))
-            return True
-        if self._pending:
-            self._method, self._decompress = self._pending.popleft()
-        else:
-            self._method, self._decompress = "GET", False
-        self._setup_body(events, version, status, reason, headers, raw)
-        return True
+            return hend + 4
+        method, decompress = self._pending.popleft()
+        self._begin_body(method, decompress, version, status, reason, headers, raw, events)
+        return hend + 4
 
-    def _setup_body(self, events: list[Event], version: tuple[int, int], status: int,
-                    reason: str, headers: CIMultiDictProxy[str],
-                    raw: tuple[tuple[bytes, bytes], ...]) -> None:
-        conn = headers.get("Connection", "").lower()
-        if version >= (1, 1):
-            keep_alive = "close" not in conn
-        else:
-            keep_alive = "keep-alive" in conn
-        self._received = 0
-        self._chunked = False
-        content_length: int | None = None
-        te = headers.getall("Transfer-Encoding", None)
-        if status == 101:
-            events.append(Response(status, reason, headers, raw, version, False, False, None))
-            self._keep_alive = False
-            self._state = ParserState.SWITCHED
-            return
-        no_body = self._method == "HEAD" or status in (204, 304)
-        if te is not None and not no_body:
-            codings = [c.strip().lower() for c in ",".join(te).split(",") if c.strip()]
-            # RFC 9112 §6.3 (4): chunked last means chunked framing (any Content-Length is
-            # ignored and the connection is not reused after it); otherwise read to close.
-            if codings and codings[-1] == "chunked":
-                self._chunked = True
-                if "Content-Length" in headers:
-                    keep_alive = False
-            else:
-                keep_alive = False
-        elif not no_body and "Content-Length" in headers:
-            content_length = _content_length(headers.getall("Content-Length"))
+    def _begin_body(
+        self, method: str, decompress: bool, version: tuple[int, int], status: int,
+        reason: str, headers: CIMultiDictProxy[str], raw: RawHeaders, events: list[Event],
+    ) -> None:
+        f: Framing = response_framing(method, version, status, headers)
+        keep_alive = f.keep_alive and not self._close_after
         self._keep_alive = keep_alive
-        self._decoder = None
-        if self._decompress and not no_body:
-            enc = headers.get("Content-Encoding")
-            if enc:
-                self._decoder = make_decoder(enc)
-        if no_body:
-            events.append(Response(status, reason, headers, raw, version, keep_alive, False, 0))
-            self._finish(events)
-        elif self._chunked:
-            events.append(Response(status, reason, headers, raw, version, keep_alive, True, None))
-            self._state = ParserState.CHUNK_SIZE
-            self._trailer_size = 0
-        elif content_length is not None:
-            events.append(Response(status, reason, headers, raw, version, keep_alive, False,
-                                   content_length))
-            self._remaining = content_length
-            if content_length == 0:
-                self._finish(events)
-            else:
-                self._state = ParserState.BODY_LENGTH
-        else:
-            self._keep_alive = False
+        self._received = 0
+        if f.switched:
             events.append(Response(status, reason, headers, raw, version, False, False, None))
-            self._state = ParserState.BODY_UNTIL_CLOSE
+            self._keep_alive = False
+            self._state = _SWITCHED
+            return
+        codings = f.transfer_codings
+        if decompress and f.content_codings:
+            codings = codings + f.content_codings
+        self._decoder = decoder_for(codings) if codings else None
+        events.append(Response(status, reason, headers, raw, version, keep_alive, f.chunked,
+                               f.content_length))
+        if f.chunked:
+            self._state = _CSIZE
+        elif f.content_length is not None:
+            self._remaining = f.content_length
+            if f.content_length == 0:
+                self._finish(events, EMPTY_FIELDS, ())
+            else:
+                self._state = _LENGTH
+        else:
+            self._state = _UNTIL_CLOSE
 
-    def _parse_chunk_size(self) -> bool:
-        buf = self._buf
-        eol = buf.find(b"\r\n")
+    def _chunk_size(self, d: bytes, pos: int, eol: int) -> int:
         max_line = self._limits.max_line_size
-        if eol < 0:
-            if len(buf) > max_line:
-                raise LimitExceeded("max_line_size", max_line, len(buf))
+        if eol - pos > max_line:
+            raise LimitExceeded("max_line_size", max_line, eol - pos)
+        m = _CHUNK_LINE.fullmatch(d, pos, eol)
+        if m is None:
+            raise RemoteProtocolError(f"invalid chunk size line: {shorten(d[pos:eol])}")
+        size = int(m.group(1), 16)
+        if size:
+            self._remaining = size
+            self._state = _CDATA
+            return eol + 2
+        # Keep the CRLF: the trailer section then ends at the next CRLFCRLF.
+        self._state = _TRAILERS
+        return eol
+
+    @staticmethod
+    def _bad_chunk_end(d: bytes, pos: int) -> None:
+        raise RemoteProtocolError(f"chunk data not followed by CRLF: {shorten(d[pos:pos + 20])}")
+
+    def _trailers(self, d: bytes, pos: int, tend: int, events: list[Event]) -> int:
+        lim = self._limits
+        size = tend + 2 - pos
+        if size > lim.max_trailer_size:
+            raise LimitExceeded("max_trailer_size", lim.max_trailer_size, size)
+        trailers, raw = parse_fields(
+            d[pos + 2:tend + 2], lim.max_field_size, lim.max_headers, "trailer"
+        )
+        self._finish(events, trailers, raw)
+        return tend + 4
+
+    def _decode(self, chunk: bytes, events: list[Event], end_of_chunk: bool = False) -> None:
+        # Only called after _drain() returned True, so the budget is positive.
+        decoder = self._decoder
+        assert decoder is not None
+        out = decoder.decompress(chunk, self._budget)
+        if out:
+            self._budget -= len(out)
+            events.append(Data(out, end_of_chunk))
+
+    def _drain(self, events: list[Event]) -> bool:
+        """Hand out output the decoder has ready; False when this call's budget is spent."""
+        decoder = self._decoder
+        assert decoder is not None
+        steps = 0
+        while not decoder.needs_input:
+            if self._budget <= 0:
+                self._output_pending = True
+                return False
+            out = decoder.decompress(b"", self._budget)
+            if out:
+                self._budget -= len(out)
+                events.append(Data(out))
+            steps += 1
+            if steps > _MAX_DRAIN_STEPS:
+                raise DecompressionError("the decoder stopped making progress")
+        if self._budget <= 0:
+            self._output_pending = True
             return False
-        if eol > max_line:
-            raise LimitExceeded("max_line_size", max_line, eol)
-        line = bytes(buf[:eol])
-        del buf[: eol + 2]
-        size_part = line.split(b";", 1)[0].rstrip(b" \t")
-        if not size_part or len(size_part) > 16 or not _is_hex(size_part):
-            raise RemoteProtocolError(f"invalid chunk size line: {shorten(line)}")
-        size = int(size_part, 16)
-        if size == 0:
-            self._state = ParserState.TRAILERS
-            return True
-        self._remaining = size
-        self._state = ParserState.CHUNK_DATA
         return True
 
-    def _parse_trailer_line(self, events: list[Event]) -> bool:
-        buf = self._buf
-        eol = buf.find(b"\r\n")
-        if eol < 0:
-            if len(buf) > self._limits.max_field_size:
-                raise LimitExceeded("max_field_size", self._limits.max_field_size, len(buf))
-            return False
-        line = bytes(buf[:eol])
-        del buf[: eol + 2]
-        if not line:
-            self._finish(events)
-            return True
-        self._trailer_size += eol + 2
-        if self._trailer_size > self._limits.max_trailer_size:
-            raise LimitExceeded("max_trailer_size", self._limits.max_trailer_size, self._trailer_size)
-        self._trailers.append(line)
-        return True
+    def _finish(self, events: list[Event], trailers: CIMultiDictProxy[str], raw: RawHeaders) -> None:
+        if self._decoder is not None:
+            self._decoder.finish()
+            self._decoder = None
+        keep_alive = self._keep_alive and not self._close_after
+        events.append(EndOfMessage(trailers, raw, keep_alive))
+        self._state = _HEAD if keep_alive else _DONE
 
-
-_HEX = frozenset(b"0123456789abcdefABCDEF")
-
-
-def _is_hex(s: bytes) -> bool:
-    return not s.translate(None, b"0123456789abcdefABCDEF")
-
-
-def _parse_status_line(line: bytes) -> tuple[tuple[int, int], int, str]:
-    # RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
-    if line[:5] != b"HTTP/" or len(line) < 12 or line[6:7] != b"." or line[8:9] != b" ":
-        raise RemoteProtocolError(f"invalid status line: {shorten(line)}")
-    major, minor = line[5:6], line[7:8]
-    if major != b"1" or minor not in (b"0", b"1"):
-        raise RemoteProtocolError(f"unsupported HTTP version in status line: {shorten(line)}")
-    code = line[9:12]
-    if not code.isdigit() or (len(line) > 12 and line[12:13] != b" "):
-        raise RemoteProtocolError(f"invalid status code in status line: {shorten(line)}")
-    reason_b = line[13:]
-    if b"\x00" in reason_b or b"\r" in reason_b or b"\n" in reason_b:
-        raise RemoteProtocolError(f"invalid character in reason phrase: {shorten(line)}")
-    return (1, int(minor)), int(code), reason_b.decode("latin-1")
-
-
-def _content_length(values: list[str]) -> int:
-    # RFC 9110 §8.6: several identical values (or a list of them) may be taken as one.
-    seen: set[str] = set()
-    for v in values:
-        for part in v.split(","):
-            seen.add(part.strip())
-    if len(seen) != 1:
-        raise RemoteProtocolError(f"conflicting Content-Length values: {values!r}")
-    value = seen.pop()
-    if not value.isdigit() or not value.isascii() or len(value) > 18:
-        raise RemoteProtocolError(f"invalid Content-Length value: {value!r}")
-    return int(value)
+    def _at_eof(self, events: list[Event]) -> None:
+        state = self._state
+        if state is _UNTIL_CLOSE:
+            self._keep_alive = False
+            self._finish(events, EMPTY_FIELDS, ())
+            self._state = _CLOSED
+        elif state is _LENGTH:
+            raise IncompleteBody(self._received + self._remaining, self._received)
+        elif state is _CSIZE or state is _CDATA or state is _CCRLF or state is _TRAILERS:
+            raise IncompleteBody(None, self._received)
+        elif self._buf:
+            if state is _HEAD:
+                raise RemoteProtocolError(
+                    f"connection closed inside a response head: {shorten(self._buf)}"
+                )
+            raise RemoteProtocolError(
+                f"data after the last response on this connection: {shorten(self._buf)}"
+            )
+        else:
+            self._state = _CLOSED
