@@ -35,11 +35,14 @@ Which credentials for that proxy (first match wins):
 ``proxy_headers`` of the session and of the request are merged (the request's win, by name) and
 sent to whichever proxy is chosen.
 
-How the proxy is used is the connector's part (``ketch_connector``): plain ``http://`` targets
-are sent to the proxy in absolute form (RFC 9112 §3.2.2) with ``Proxy-Authorization`` and the
-proxy headers on the request itself; ``https://`` targets go through a ``CONNECT`` tunnel
-(RFC 9110 §9.3.6) with TLS to the target inside it; an ``https://`` proxy is reached over TLS
-first (TLS in TLS for ``https://`` targets). The request's ``ssl=`` (or, without one, the
+How the proxy is used: the session sends plain ``http://`` targets to the proxy in absolute
+form (RFC 9112 §3.2.2) with ``Proxy-Authorization`` and the proxy headers on the request itself;
+for ``https://`` targets the connector (``ketch_connector``) opens a ``CONNECT`` tunnel
+(RFC 9110 §9.3.6), sending those on the ``CONNECT`` only, and runs TLS to the target inside it;
+an ``https://`` proxy is reached over TLS first (TLS in TLS for ``https://`` targets). A refused
+``CONNECT`` is ``ClientHttpProxyError`` with the proxy's status; a proxy that cannot be reached
+is ``ClientProxyConnectionError``; for plain ``http://`` targets the proxy's own answer (a 407,
+say) is the response. Nothing is retried. The request's ``ssl=`` (or, without one, the
 connector's default) applies to the target *and*, as aiohttp's reference says, to the TLS
 connection with an ``https://`` proxy: a custom ``ssl.SSLContext`` must trust the certificates
 of both.
