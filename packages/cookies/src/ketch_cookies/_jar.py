@@ -1,20 +1,9 @@
 """``CookieJar``: RFC 6265 storage (§5.3) and retrieval (§5.4) with aiohttp's API.
 
-Theory of operation. Cookies live in an index keyed by cookie domain, each bucket keyed
-by (path, name) — the cookie's identity. A request walks the suffixes of its host
-(``a.b.example`` → ``b.example`` → ``example``) and looks only at those buckets, so its
-cost follows the cookies that can match, not the size of the jar. The empty domain holds
-*shared* cookies, given without a URL, which go to every host.
-
-Expiry uses a heap of (expiry, cookie) entries: before any read or write the jar pops
-what has expired, so an expired cookie is never returned. Stale entries (for cookies
-replaced or removed since) are skipped when popped and compacted when they pile up.
-
-Eviction follows §5.3: over a domain's or the jar's limit, the least recently used cookies
-go. Each ``filter_cookies`` sets the last-access time of the cookies it sends (ties go
-by creation order), which is all the hot path pays; the victims are found by
-scanning the domain's bucket, or — over the jar's limit, rarely — the whole jar, which
-then drops to 10% under its limit as Firefox does.
+The jar applies the rules; :class:`~._store.CookieStore` keeps the cookies. A request
+walks the suffixes of its host (``a.b.example`` → ``b.example`` → ``example``, then the
+shared cookies) and looks only at those buckets of the store, so its cost follows the
+cookies that can match, not the size of the jar.
 
 Rules beyond RFC 6265 that browsers follow (RFC 6265bis): a Secure cookie needs a secure
 origin, an insecure origin cannot shadow a Secure cookie ("leave secure cookies alone"),
@@ -24,8 +13,6 @@ the ``__Secure-`` and ``__Host-`` prefixes, ``SameSite=None`` and ``Partitioned`
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -37,27 +24,19 @@ from yarl import URL
 
 from . import _persist
 from ._abc import AbstractCookieJar, ClearCookiePredicate, LooseCookies
-from ._cookie import StoredCookie, sort_key
+from ._cookie import StoredCookie
 from ._domains import BUILTIN_PUBLIC_SUFFIXES, canonical_domain, domain_match, is_ip_address
 from ._parse import ParsedCookie, cookie_from_morsel, cookie_from_value, parse_set_cookie
 from ._settings import Clock, CookieLimits
+from ._store import CookieStore
 
 __all__ = ["CookieJar"]
 
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 _SORT_KEY = attrgetter("sort_key")
-_LRU_KEY = attrgetter("last_access", "seq")
 _SUFFIX_CACHE_SIZE = 4096
 _Origin = tuple[str, str | None, int | None]
 StrOrURL = str | URL
-
-
-def path_match(request_path: str, cookie_path: str) -> bool:
-    """RFC 6265 §5.1.4: whether *request_path* path-matches *cookie_path*."""
-    if not request_path.startswith(cookie_path):
-        return False
-    n = len(cookie_path)
-    return len(request_path) == n or cookie_path[-1] == "/" or request_path[n] == "/"
 
 
 def default_path(url: URL) -> str:
@@ -140,12 +119,7 @@ class CookieJar(AbstractCookieJar):
         self._reset()
 
     def _reset(self) -> None:
-        self._domains: dict[str, dict[tuple[str, str], StoredCookie]] = {}
-        self._count = 0
-        self._heap: list[tuple[float, int, StoredCookie]] = []
-        self._heap_seq = itertools.count()
-        self._secure_by_name: dict[str, set[StoredCookie]] = {}
-        self._seq = itertools.count()
+        self._store = CookieStore(self._limits)
         self._suffix_cache: dict[str, tuple[str, ...]] = {}
 
     @property
@@ -171,8 +145,8 @@ class CookieJar(AbstractCookieJar):
     # ---- reading -------------------------------------------------------------------
 
     def __len__(self) -> int:
-        self._expire(self._clock())
-        return self._count
+        self._store.expire(self._clock())
+        return self._store.count
 
     def __iter__(self) -> Iterator[Morsel[str]]:
         """Every cookie as a new ``Morsel`` with all its attributes, oldest first.
@@ -182,10 +156,8 @@ class CookieJar(AbstractCookieJar):
         return iter([c.to_morsel() for c in self._cookies_by_age()])
 
     def _cookies_by_age(self) -> list[StoredCookie]:
-        self._expire(self._clock())
-        cookies = [c for bucket in self._domains.values() for c in bucket.values()]
-        cookies.sort(key=lambda c: (c.creation, c.seq))
-        return cookies
+        self._store.expire(self._clock())
+        return self._store.all_by_age()
 
     def _suffixes(self, host: str) -> tuple[str, ...]:
         """The cookie domains that can match *host*, the empty (shared) one last.
@@ -229,12 +201,13 @@ class CookieJar(AbstractCookieJar):
             read-only (``copy()`` one to change it).
         """
         result: SimpleCookie = SimpleCookie()
-        if not self._count:
+        store = self._store
+        if not store.count:
             return result
         now = self._clock()
-        heap = self._heap
+        heap = store.heap
         if heap and heap[0][0] <= now:
-            self._expire(now)
+            store.expire(now)
         if type(request_url) is not URL:
             request_url = URL(request_url)
         host = request_url.raw_host or ""
@@ -243,7 +216,7 @@ class CookieJar(AbstractCookieJar):
             and (request_url.scheme, host, request_url.port) in self._secure_origins
         )
         path = request_url.raw_path or "/"
-        domains = self._domains
+        domains = store.domains
         suffixes = self._suffix_cache.get(host)
         if suffixes is None:
             suffixes = self._suffixes(host)
@@ -303,7 +276,7 @@ class CookieJar(AbstractCookieJar):
                 parsed.append(cookie_from_morsel(name, value))
             else:
                 parsed.append(cookie_from_value(name, value, self._quote_cookie))  # type: ignore[arg-type]  # checked inside
-        self._store_all(parsed, response_url)
+        self._keep_all(parsed, response_url)
 
     def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
         """Store the cookies of ``Set-Cookie`` header values received from *response_url*.
@@ -321,7 +294,7 @@ class CookieJar(AbstractCookieJar):
             return
         parsed = [c for h in headers if (c := parse_set_cookie(h)) is not None]
         if parsed:
-            self._store_all(parsed, response_url)
+            self._keep_all(parsed, response_url)
 
     def _origin(self, url: URL) -> _Source | None:
         host = url.raw_host or ""
@@ -329,14 +302,14 @@ class CookieJar(AbstractCookieJar):
             return None
         return _Source(host, self._is_secure(url), default_path(url) if host else "/")
 
-    def _store_all(self, parsed: list[ParsedCookie], response_url: URL) -> None:
+    def _keep_all(self, parsed: list[ParsedCookie], response_url: URL) -> None:
         origin = self._origin(response_url)
         if origin is None:
             return
         now = self._clock()
-        self._expire(now)
+        self._store.expire(now)
         for cookie in parsed:
-            self._store(cookie, origin, now)
+            self._keep(cookie, origin, now)
 
     def _expiry(self, cookie: ParsedCookie, now: float) -> float | None:
         """§5.3 step 3: Max-Age wins over Expires; none of them makes a session cookie."""
@@ -380,18 +353,10 @@ class CookieJar(AbstractCookieJar):
             return False
         if (c.partitioned or c.same_site == "None") and not secure:
             return False
-        return secure or origin.is_secure or not self._shadows_secure(c.name, domain, path)
+        # RFC 6265bis §5.7 step 16: an insecure cookie may not overlay a Secure one.
+        return secure or origin.is_secure or not self._store.shadows_secure(c.name, domain, path)
 
-    def _shadows_secure(self, name: str, domain: str, path: str) -> bool:
-        """RFC 6265bis §5.7 step 16: an insecure cookie may not overlay a Secure one."""
-        for other in self._secure_by_name.get(name, ()):
-            if (domain_match(domain, other.domain) or domain_match(other.domain, domain)) and (
-                path_match(path, other.path)
-            ):
-                return True
-        return False
-
-    def _store(self, c: ParsedCookie, origin: _Source, now: float) -> None:
+    def _keep(self, c: ParsedCookie, origin: _Source, now: float) -> None:
         if len(c.name) + len(c.coded_value) > self._limits.max_cookie_size:
             return
         scope = self._scope(c, origin.host)
@@ -402,77 +367,22 @@ class CookieJar(AbstractCookieJar):
         if origin.host and not self._origin_allows(c, domain, path, host_only, origin):
             return
         expires = self._expiry(c, now)
-        bucket = self._domains.get(domain)
-        old = bucket.get((path, c.name)) if bucket is not None else None
+        store = self._store
+        old = store.get(domain, path, c.name)
         if old is not None:
-            self._remove(old)
+            store.remove(old)
         if expires is not None and expires <= now:
             return  # a past expiry only deletes (§5.3 step 11 then nothing to insert)
         new = StoredCookie(
             c.name, c.value, c.coded_value, domain, path,
             host_only=host_only, secure=c.secure, http_only=c.http_only, expires=expires,
             same_site=c.same_site, partitioned=c.partitioned, creation=now,
-            seq=next(self._seq),
+            seq=store.next_seq(),
         )
         if old is not None:
             new.keep_creation_of(old)
-        self._insert(new)
-        self._enforce_limits(domain)
-
-    # ---- the index -----------------------------------------------------------------
-
-    def _insert(self, c: StoredCookie) -> None:
-        bucket = self._domains.get(c.domain)
-        if bucket is None:
-            bucket = self._domains[c.domain] = {}
-        bucket[(c.path, c.name)] = c
-        self._count += 1
-        if c.expires is not None:
-            heapq.heappush(self._heap, (c.expires, next(self._heap_seq), c))
-        if c.secure:
-            self._secure_by_name.setdefault(c.name, set()).add(c)
-
-    def _remove(self, c: StoredCookie) -> None:
-        bucket = self._domains[c.domain]
-        del bucket[(c.path, c.name)]
-        if not bucket:
-            del self._domains[c.domain]
-        self._count -= 1
-        if c.secure:
-            same_name = self._secure_by_name[c.name]
-            same_name.discard(c)
-            if not same_name:
-                del self._secure_by_name[c.name]
-
-    def _is_stored(self, c: StoredCookie) -> bool:
-        bucket = self._domains.get(c.domain)
-        return bucket is not None and bucket.get((c.path, c.name)) is c
-
-    def _expire(self, now: float) -> None:
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            c = heapq.heappop(heap)[2]
-            if self._is_stored(c):
-                self._remove(c)
-        # Entries of replaced or removed cookies stay until popped; rebuild when they
-        # outnumber the live ones so the heap stays proportional to the jar.
-        if len(heap) > 2 * self._count + 64:
-            live = [e for e in heap if self._is_stored(e[2])]
-            heapq.heapify(live)
-            self._heap = live
-
-    def _enforce_limits(self, domain: str) -> None:
-        bucket = self._domains.get(domain)
-        if bucket is not None and len(bucket) > self._limits.max_cookies_per_domain:
-            self._remove(min(bucket.values(), key=_LRU_KEY))
-        limit = self._limits.max_cookies
-        if self._count > limit:
-            # Like Firefox, go 10% under the limit, so that a full jar does not search
-            # for its least recently used cookie on every new one.
-            quota = limit - limit // 10
-            everything = (c for b in self._domains.values() for c in b.values())
-            for c in heapq.nsmallest(self._count - quota, everything, key=_LRU_KEY):
-                self._remove(c)
+        store.insert(new)
+        store.enforce_limits(domain)
 
     # ---- clearing ------------------------------------------------------------------
 
@@ -487,7 +397,7 @@ class CookieJar(AbstractCookieJar):
             return
         for c in self._cookies_by_age():
             if predicate(c.to_morsel()):
-                self._remove(c)
+                self._store.remove(c)
 
     def clear_domain(self, domain: str) -> None:
         """Remove the cookies of *domain* and of its subdomains.
@@ -497,11 +407,8 @@ class CookieJar(AbstractCookieJar):
         """
         bare = domain[1:] if domain.startswith(".") else domain
         target = canonical_domain(bare) or bare.lower()
-        if not target:
-            return
-        for name in [d for d in self._domains if domain_match(d, target)]:
-            for c in list(self._domains[name].values()):
-                self._remove(c)
+        if target:
+            self._store.remove_domain(target)
 
     # ---- persistence ---------------------------------------------------------------
 
@@ -567,7 +474,10 @@ class CookieJar(AbstractCookieJar):
         now = self._clock()
         cookies = _persist.load_netscape(file_path, self._checker(), now)
         merged = {c.key: c for c in self._cookies_by_age()}
-        merged.update((c.key, c) for c in cookies)
+        for c in cookies:
+            if (old := merged.get(c.key)) is not None:
+                c.keep_creation_of(old)  # as a replacing Set-Cookie would (§5.3 step 11)
+            merged[c.key] = c
         _persist.check_counts(file_path, merged.values(), self._limits)
         self._replace(list(merged.values()))
 
@@ -576,11 +486,5 @@ class CookieJar(AbstractCookieJar):
 
     def _replace(self, cookies: list[StoredCookie]) -> None:
         self._reset()
-        # Renumber in creation order, so cookies created in one clock tick keep theirs.
-        for c in sorted(cookies, key=lambda c: (c.creation, c.seq)):
-            c.seq = next(self._seq)
-            c.sort_key = sort_key(c.path, c.seq)
-        # Last use decides eviction, so insert least recently used first.
-        for c in sorted(cookies, key=lambda c: (c.last_access, c.seq)):
-            self._insert(c)
+        self._store.fill(cookies)
 
