@@ -276,3 +276,52 @@ async def test_unparsed_request_reaches_a_real_reader() -> None:
         await server.wait_closed()
     assert got[0] is not None and got[0].body == b"12345" and got[0].method == "PATCH"
     assert got[1] is None  # nothing after the body
+
+
+async def test_read_until_eof_false_takes_an_unframed_body_as_empty() -> None:
+    async def unframed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(unframed, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ketch.ClientSession() as s:
+            resp = await s.get(f"http://127.0.0.1:{port}/", read_until_eof=False)
+            assert await resp.read() == b""
+            resp = await s.get(f"http://127.0.0.1:{port}/")
+            assert await resp.read() == b"until close"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_file_body_is_closed_after_the_request(tmp_path: Any) -> None:
+    path = tmp_path / "upload.bin"
+    path.write_bytes(b"file content")
+    async with HTTPServer(ok) as server, ketch.ClientSession() as s:
+        with path.open("rb") as f:
+            await (await s.post(server.url, data=f)).read()
+            assert f.closed
+    assert server.requests[0].body == b"file content"
+
+
+async def test_expect_100_refused_connection_is_not_reused() -> None:
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply | None:
+        if req.header("Expect"):
+            writer.write(b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            return None
+        return Reply(body=b"ok")
+
+    async with HTTPServer(handler) as server, ketch.ClientSession() as s:
+        # The loopback server reads the body only when it has a Content-Length; our
+        # request is refused before the body is sent, so the server sees an empty one.
+        resp = await s.post(server.url, data=b"", expect100=True)
+        assert resp.status == 417
+        await resp.read()
+        assert await (await s.get(server.url)).read() == b"ok"
+    assert server.connections == 2

@@ -279,7 +279,7 @@ async def write_body(
     head: bytes,
     traces: list[Trace] | None,
     continue_waiter: Callable[[], Awaitable[bool]] | None = None,
-) -> None:
+) -> bool:
     """Write *head* and the body of *req* on *conn*.
 
     Args:
@@ -290,6 +290,10 @@ async def write_body(
         continue_waiter: with ``Expect: 100-continue``, awaited after the head; it returns
             True when the server said 100 Continue, False when a final response came first
             (then the body is not sent).
+
+    Returns:
+        True when the whole request went out; False when the server answered before the
+        body was sent (the connection must then not carry another request).
 
     Raises:
         ClientPayloadError: the body produced more or fewer bytes than its declared size.
@@ -307,22 +311,25 @@ async def write_body(
             if body:
                 for t in traces:
                     await t.send_request_chunk_sent(req.method, req.url, body)
-        return
+        return True
     conn.write(head)
     if traces:
         await _headers_sent(req, traces)
+    # RFC 9110 §10.1.1: with Expect: 100-continue the body waits for the 100; a final
+    # status first means the server does not want it.
     if continue_waiter is not None and not await continue_waiter():
-        return
+        return payload is None
     if payload is None:
-        return
+        return True
     if body is not None and not chunked:
         conn.write(body)
         await conn.drain()
         if traces and body:
             for t in traces:
                 await t.send_request_chunk_sent(req.method, req.url, body)
-        return
+        return True
     await _write_stream(conn, req, payload, traces)
+    return True
 
 
 async def _headers_sent(req: ClientRequest, traces: list[Trace]) -> None:

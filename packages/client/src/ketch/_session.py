@@ -61,6 +61,7 @@ from ._redirects import REDIRECT_STATUSES, next_hop
 from ._request import BodyPayload, ClientRequest, compressor_for, to_payload, write_body
 from ._handler import ResponseHandler
 from ._response import ClientResponse
+from ._streams import EMPTY_STREAM
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, deadline_after
 from ._version import __version__
 
@@ -465,10 +466,17 @@ class ClientSession:
         opts = call.opts
         traces = opts.traces
         timeout = opts.timeout
+        connect_timeout = timeout.connect
+        if call.deadline is not None:
+            left = call.deadline - self._loop.time()
+            if left <= 0:
+                raise asyncio.TimeoutError("the total timeout expired before connecting")
+            if connect_timeout is None or left < connect_timeout:
+                connect_timeout = left
         try:
             conn = await self._connector.connect(
                 self._connection_key(req), traces or (),
-                timeout=timeout.connect, sock_connect=timeout.sock_connect,
+                timeout=connect_timeout, sock_connect=timeout.sock_connect,
             )
         except (ClientError, asyncio.TimeoutError):
             raise
@@ -484,15 +492,23 @@ class ClientSession:
         )
         conn.set_receiver(handler)
         try:
-            await write_body(conn, req, head, traces,
-                             handler.wait_continue if req.expect100 else None)
+            if not await write_body(conn, req, head, traces,
+                                    handler.wait_continue if req.expect100 else None):
+                parser.close_after_response()
             resp_head = await handler.head()
         except BaseException as exc:
             handler.abort()
             if isinstance(exc, OSError) and not isinstance(exc, ClientError):
                 raise ClientOSError(*exc.args) from exc
             raise
-        return ClientResponse(req.method, req.original_url, resp_head, handler.stream, handler,
+        stream = handler.stream
+        if (not opts.read_until_eof and resp_head.content_length is None
+                and not resp_head.chunked and not handler.done):
+            # read_until_eof=False: a body delimited only by the connection closing is
+            # taken as empty; that connection cannot be reused.
+            handler.abort()
+            stream = EMPTY_STREAM
+        return ClientResponse(req.method, req.original_url, resp_head, stream, handler,
                               info, self._loop, traces=traces or (),
                               charset_resolver=self._fallback_charset_resolver)
 
@@ -588,15 +604,22 @@ class ClientSession:
                      allow_redirects, max_redirects, proxy, proxy_auth, proxy_headers, opts)
         deadline = call.deadline = deadline_after(self._loop.time(), timeout.total,
                                                   timeout.ceil_threshold)
+        rfs = self._raise_for_status if raise_for_status is None else raise_for_status
         try:
-            if deadline is None:
+            # Connecting is bounded by what is left of the total (see _send) and the
+            # response handler holds the deadline for the head and the body. Anything else
+            # that may wait (middlewares, trace callbacks, streamed bodies, proxy lookups, a
+            # raise_for_status callable) runs under one timer for the whole request.
+            if deadline is None or not (
+                call.chain or traces or self._proxy_active or proxy is not None
+                or (payload is not None and payload.body is None) or callable(rfs)
+            ):
                 resp = await self._follow(call, method, url, base_headers, payload, cookies,
                                           auth, chunked)
             else:
                 async with asyncio.timeout_at(deadline):
                     resp = await self._follow(call, method, url, base_headers, payload, cookies,
                                               auth, chunked)
-            rfs = self._raise_for_status if raise_for_status is None else raise_for_status
             if rfs:
                 try:
                     if callable(rfs):
@@ -607,10 +630,14 @@ class ClientSession:
                     resp.release()
                     raise
         except BaseException as exc:
+            if payload is not None:
+                payload.close()
             if traces:
                 for t in traces:
                     await t.send_request_exception(method, url, base_headers, exc)
             raise
+        if payload is not None:
+            payload.close()
         if traces:
             # The final hop, as aiohttp reports it: its method and URL, credentials removed.
             end_url = resp.real_url
