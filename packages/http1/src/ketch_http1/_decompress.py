@@ -14,6 +14,7 @@ in later calls.
 
 from __future__ import annotations
 
+import importlib
 import zlib
 from types import ModuleType
 from typing import Any, Protocol
@@ -54,13 +55,14 @@ class Decoder(Protocol):
 class _ZlibDecoder:
     """gzip (with multiple members), or deflate in its zlib wrapper or raw."""
 
-    __slots__ = ("_encoding", "_gzip", "_obj", "_in", "_more", "_started", "_sniff")
+    __slots__ = ("_encoding", "_gzip", "_obj", "_in", "_hold", "_more", "_started", "_sniff")
 
     def __init__(self, encoding: str) -> None:
         self._encoding = encoding
         self._gzip = encoding != "deflate"
         self._obj: Any = zlib.decompressobj(16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS)
-        self._in = b""  # input not yet handed to zlib (unconsumed tail, next gzip member)
+        self._in = b""  # input zlib has not taken yet (its unconsumed tail, a next member)
+        self._hold = b""  # under 2 bytes that cannot be judged yet (header sniff, member start)
         self._more = False  # the last call filled max_length: zlib may hold more output
         self._started = False
         self._sniff = not self._gzip
@@ -71,18 +73,22 @@ class _ZlibDecoder:
 
     def decompress(self, data: bytes, max_length: int) -> bytes:
         inp = self._in + data if self._in else data
+        if self._hold:
+            inp = self._hold + inp
+            self._hold = b""
+        self._in = b""
         if not inp and not self._more:
             return b""
+        self._started = True
         if self._sniff:
             if len(inp) < 2:
-                self._in = inp
+                self._hold = inp
                 return b""
             self._sniff = False
             # Servers send raw deflate under "deflate" often enough that clients accept
             # it: a zlib header has CM 8 and (CMF*256 + FLG) % 31 == 0 (RFC 1950 §2.2).
             if (inp[0] & 0x0F) != 8 or ((inp[0] << 8) | inp[1]) % 31:
                 self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-        self._started = True
         obj = self._obj
         if obj.eof:
             self._more = False
@@ -101,6 +107,10 @@ class _ZlibDecoder:
 
     def _next_member(self, rest: bytes) -> None:
         # RFC 1952 §2.2: a gzip file is a series of members; deflate has one stream.
+        if self._gzip and len(rest) < 2 and b"\x1f\x8b".startswith(rest):
+            self._hold = rest
+            self._in = b""
+            return
         if not self._gzip or rest[:2] != b"\x1f\x8b":
             raise DecompressionError(
                 f"data after the end of the {self._encoding} stream: {shorten(rest)}"
@@ -109,9 +119,7 @@ class _ZlibDecoder:
         self._in = rest
 
     def finish(self) -> None:
-        if self._started and not self._obj.eof:
-            raise DecompressionError(f"the {self._encoding} stream ended early (body truncated)")
-        if not self._started and self._in:
+        if self._started and (not self._obj.eof or self._hold):
             raise DecompressionError(f"the {self._encoding} stream ended early (body truncated)")
 
 
@@ -181,17 +189,13 @@ class _BrotliDecoder:
 
 
 def _import_zstd() -> ModuleType:
-    try:
-        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+    # compression.zstd from Python 3.14 on, its backport before.
+    for name in ("compression.zstd", "backports.zstd"):
         try:
-            from backports import zstd  # type: ignore[no-redef,unused-ignore]
-        except ImportError as exc:
-            raise MissingDecoder(
-                "the response is zstd-encoded; install ketch-http1[zstd] to decode it"
-            ) from exc
-    module: ModuleType = zstd
-    return module
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise MissingDecoder("the response is zstd-encoded; install ketch-http1[zstd] to decode it")
 
 
 class _ZstdDecoder:
