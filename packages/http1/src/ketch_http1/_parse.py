@@ -340,6 +340,17 @@ class ResponseParser:
                 if eol < 0:
                     return pos
                 pos = self._chunk_size(d, pos, eol)
+                stop = pos + self._remaining
+                if (
+                    self._state is _CDATA and self._decoder is None and stop + 2 <= end
+                    and d[stop] == 13 and d[stop + 1] == 10
+                ):
+                    # Fast path: the whole chunk and its CRLF are here.
+                    events.append(Data(d[pos:stop], True))
+                    self._received += stop - pos
+                    self._remaining = 0
+                    self._state = _CSIZE
+                    pos = stop + 2
             elif state is _CCRLF:
                 if end - pos < 2:
                     if pos < end and d[pos] != 13:
