@@ -24,6 +24,8 @@ ClearCookiePredicate = Callable[["Morsel[str]"], bool]
 class AbstractCookieJar(Iterable["Morsel[str]"], ABC):
     """What the client needs from a cookie jar; subclass it to bring your own."""
 
+    __module__ = "ketch_cookies"
+
     @property
     def quote_cookie(self) -> bool:
         """Whether values are quoted (RFC 2109 routine) when sent."""
@@ -68,6 +70,8 @@ class AbstractCookieJar(Iterable["Morsel[str]"], ABC):
 
 class DummyCookieJar(AbstractCookieJar):
     """A jar that keeps nothing and sends nothing."""
+
+    __module__ = "ketch_cookies"
 
     def __len__(self) -> int:
         return 0

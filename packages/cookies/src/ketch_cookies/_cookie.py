@@ -24,6 +24,8 @@ class JarMorsel(Morsel[str]):
     every version, so cookies read from the jar show all of their attributes.
     """
 
+    __module__ = "ketch_cookies"
+
     _reserved: ClassVar[dict[str, str]] = {
         **Morsel._reserved,  # type: ignore[attr-defined]  # stdlib class attribute
         "partitioned": "Partitioned",
@@ -38,6 +40,8 @@ class SentMorsel(Morsel[str]):
     every request; changing it would change what the jar sends, so it refuses. Use
     ``copy()`` for a private, mutable ``Morsel``.
     """
+
+    __module__ = "ketch_cookies"
 
     _frozen = False
 

@@ -107,6 +107,8 @@ class PublicSuffixList:
         ValueError: a rule is not a valid domain pattern (names the rule).
     """
 
+    __module__ = "ketch_cookies"
+
     __slots__ = ("_exceptions", "_rules", "_wildcards")
 
     def __init__(self, rules: Iterable[str]) -> None:

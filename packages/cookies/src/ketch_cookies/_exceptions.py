@@ -23,9 +23,13 @@ __all__ = ["CookieFileError", "CookieJarError", "InvalidCookieError"]
 class CookieJarError(Exception):
     """Base class of the errors raised by ketch_cookies."""
 
+    __module__ = "ketch_cookies"
+
 
 class InvalidCookieError(CookieJarError, CookieError, ValueError):
     """A cookie given by the application cannot be stored or sent as given."""
+
+    __module__ = "ketch_cookies"
 
 
 class CookieFileError(CookieJarError, ValueError):
@@ -39,6 +43,8 @@ class CookieFileError(CookieJarError, ValueError):
         path: the file.
         reason: what is wrong.
     """
+
+    __module__ = "ketch_cookies"
 
     def __init__(self, path: str | PathLike[str], reason: str) -> None:
         super().__init__(f"cannot load cookies from {str(path)!r}: {reason}")

@@ -97,6 +97,8 @@ class CookieJar(AbstractCookieJar):
         ValueError: a ``treat_as_secure_origin`` entry is not an absolute URL.
     """
 
+    __module__ = "ketch_cookies"
+
     def __init__(
         self,
         *,

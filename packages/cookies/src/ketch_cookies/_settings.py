@@ -38,6 +38,8 @@ class CookieLimits:
         ValueError: a limit is not a positive number (names the limit and the value).
     """
 
+    __module__ = "ketch_cookies"
+
     max_cookie_size: int = 4096
     max_cookies_per_domain: int = 180
     max_cookies: int = 10_000
