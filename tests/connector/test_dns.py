@@ -13,7 +13,9 @@ from ketch_connector import (
     AsyncResolver,
     ClientConnectorDNSError,
     ConnectionKey,
+    ConnectionTimeoutError,
     DefaultResolver,
+    PoolTimeoutError,
     ResolveResult,
     TCPConnector,
     ThreadedResolver,
@@ -224,3 +226,18 @@ async def test_connector_with_async_resolver() -> None:
                 await conn.connect(ConnectionKey("nope.test", 80))
             assert isinstance(info.value.os_error, OSError)
         await resolver.close()
+
+
+async def test_sock_connect_does_not_bound_resolution_but_timeout_does() -> None:
+    resolver = StaticResolver({"svc.test": ["127.0.0.1"]})
+    resolver.gate = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    async with CountingServer() as server, TCPConnector(resolver=resolver, use_dns_cache=False) as conn:
+        loop.call_later(0.15, resolver.gate.set)
+        c = await conn.connect(ConnectionKey("svc.test", server.port), sock_connect=0.05)
+        c.close()
+        resolver.gate.clear()
+        with pytest.raises(ConnectionTimeoutError) as info:
+            await conn.connect(ConnectionKey("svc.test", server.port), timeout=0.05)
+        assert not isinstance(info.value, PoolTimeoutError)
+        assert conn._open == 0

@@ -142,11 +142,12 @@ class ConnectionProtocol(asyncio.Protocol):
     def has_eof(self) -> bool:
         return self._eof
 
-    def is_alive(self) -> bool:
+    def is_alive(self, peek: bool = True) -> bool:
         """True when the connection can carry a new exchange: open, no EOF, nothing unread.
 
-        Also peeks at the socket, so an end of stream (or stray bytes) that arrived but
-        was not yet processed by the event loop is seen before the connection is reused.
+        With *peek*, also looks at the socket (one non-blocking ``recv(MSG_PEEK)``), so an
+        end of stream or stray bytes that arrived but were not yet processed by the event
+        loop are seen before the connection is reused.
         """
         transport = self.transport
         if not self.is_connected or self._eof or self._buffer or transport is None:
@@ -154,7 +155,7 @@ class ConnectionProtocol(asyncio.Protocol):
         if transport.is_closing():
             return False
         sock = self.sock
-        if sock is not None:
+        if peek and sock is not None:
             try:
                 sock.recv(1, _PEEK_FLAGS)
             except (BlockingIOError, InterruptedError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ._tls import SSLSetting
 
 __all__ = ["ConnectionKey"]
@@ -38,3 +38,32 @@ class ConnectionKey:
     proxy: str | None = None
     proxy_auth: str | None = None
     proxy_headers: tuple[tuple[str, str], ...] | None = None
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # Keys are looked up several times per request; hash the eight fields once.
+        try:
+            return self._hash
+        except AttributeError:
+            h = hash((
+                self.host, self.port, self.is_ssl, self.ssl, self.server_hostname,
+                self.proxy, self.proxy_auth, self.proxy_headers,
+            ))
+            object.__setattr__(self, "_hash", h)
+            return h
+
+    # The cached hash must not travel: string hashes differ between processes.
+    def __getstate__(self) -> tuple[object, ...]:
+        return (
+            self.host, self.port, self.is_ssl, self.ssl, self.server_hostname,
+            self.proxy, self.proxy_auth, self.proxy_headers,
+        )
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        for name, value in zip(_FIELDS, state):
+            object.__setattr__(self, name, value)
+
+
+_FIELDS = (
+    "host", "port", "is_ssl", "ssl", "server_hostname", "proxy", "proxy_auth", "proxy_headers",
+)

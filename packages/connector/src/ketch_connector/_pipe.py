@@ -12,7 +12,7 @@ from ketch_tracing import Trace
 from ._connection import ConnectionProtocol
 from ._exceptions import ClientConnectorError
 from ._key import ConnectionKey
-from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel
+from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel, peer_timeout
 
 __all__ = ["NamedPipeConnector"]
 
@@ -62,8 +62,12 @@ class NamedPipeConnector(BaseConnector):
         return self._path
 
     async def _create_connection(
-        self, key: ConnectionKey, traces: Sequence[Trace]
+        self, key: ConnectionKey, traces: Sequence[Trace], sock_connect: float | None
     ) -> ConnectionProtocol:
+        async with peer_timeout(sock_connect, key):
+            return await self._open_pipe(key)
+
+    async def _open_pipe(self, key: ConnectionKey) -> ConnectionProtocol:
         loop: Any = self._loop  # a ProactorEventLoop, checked in __init__
         try:
             _, proto = await loop.create_pipe_connection(

@@ -23,12 +23,13 @@ reuse against the injectable clock, and by one timer per connector that closes t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import operator
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from ketch_tracing import Trace
 
@@ -36,11 +37,32 @@ from ._connection import Connection, ConnectionProtocol
 from ._exceptions import ClientConnectionError, ConnectionTimeoutError, PoolTimeoutError
 from ._key import ConnectionKey
 
-__all__ = ["BaseConnector"]
+__all__ = ["BaseConnector", "peer_timeout"]
 
 Clock = Callable[[], float]
 # What a served waiter receives: an idle connection handed over, or None for a reserved slot.
 _Handoff = ConnectionProtocol | None
+
+
+@contextlib.asynccontextmanager
+async def peer_timeout(seconds: float | None, key: ConnectionKey) -> AsyncIterator[None]:
+    """Bound the enclosed connecting steps by ``sock_connect`` *seconds* (None: no bound).
+
+    Raises:
+        ConnectionTimeoutError: the time ran out.
+    """
+    if seconds is None:
+        yield
+        return
+    try:
+        async with asyncio.timeout(seconds) as cm:
+            yield
+    except TimeoutError as exc:
+        if not cm.expired():
+            raise
+        raise ConnectionTimeoutError(
+            f"timed out after {seconds} s (sock_connect) connecting to {key.host}:{key.port}"
+        ) from exc
 
 
 class _Sentinel:
@@ -214,10 +236,7 @@ class BaseConnector:
             if traces:
                 for trace in traces:
                     await trace.send_connection_create_start()
-            if sock_connect is None:
-                proto = await self._create_connection(key, traces)
-            else:
-                proto = await self._create_with_timeout(key, traces, sock_connect)
+            proto = await self._create_connection(key, traces, sock_connect)
             if self._closed:
                 proto.close_transport()
                 raise ClientConnectionError("Connector is closed.")
@@ -233,24 +252,14 @@ class BaseConnector:
             raise
         return Connection(self, key, proto)
 
-    async def _create_with_timeout(
-        self, key: ConnectionKey, traces: Sequence[Trace], sock_connect: float
-    ) -> ConnectionProtocol:
-        try:
-            async with asyncio.timeout(sock_connect) as cm:
-                return await self._create_connection(key, traces)
-        except TimeoutError as exc:
-            if not cm.expired():
-                raise
-            raise ConnectionTimeoutError(
-                f"timed out after {sock_connect} s (sock_connect) connecting to "
-                f"{key.host}:{key.port}"
-            ) from exc
-
     async def _create_connection(
-        self, key: ConnectionKey, traces: Sequence[Trace]
+        self, key: ConnectionKey, traces: Sequence[Trace], sock_connect: float | None
     ) -> ConnectionProtocol:
-        """Open a new connection for *key* (each transport overrides this)."""
+        """Open a new connection for *key* (each transport overrides this).
+
+        *sock_connect* bounds the steps that talk to the peer (see :func:`peer_timeout`);
+        name resolution is outside it.
+        """
         raise NotImplementedError(f"{type(self).__name__} cannot open connections")
 
     def _pool_timeout_error(self, key: ConnectionKey, timeout: float) -> PoolTimeoutError:
@@ -413,7 +422,7 @@ class BaseConnector:
             or self._force_close
             or self._closed
             or self._keepalive_timeout == 0
-            or not proto.is_alive()
+            or not proto.is_alive(peek=False)  # the peek happens before reuse
         ):
             self._discard(key, proto)
             return

@@ -20,7 +20,7 @@ from ._dns import DNSCache
 from ._exceptions import ClientConnectorDNSError, ClientConnectorError, ClientProxyConnectionError
 from ._happy_eyeballs import AddrInfo, SocketFactory, connect_first
 from ._key import ConnectionKey
-from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel
+from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel, peer_timeout
 from ._proxy_tunnel import open_tunnel
 from ._resolver import AbstractResolver, DefaultResolver, ResolveResult
 from ._tls import Fingerprint, SSLSetting, resolve_ssl, start_tls
@@ -175,21 +175,23 @@ class TCPConnector(BaseConnector):
 
     # -- connecting -------------------------------------------------------------------
     async def _create_connection(
-        self, key: ConnectionKey, traces: Sequence[Trace]
+        self, key: ConnectionKey, traces: Sequence[Trace], sock_connect: float | None
     ) -> ConnectionProtocol:
         if key.proxy is not None:
-            return await self._create_proxy_connection(key, traces)
-        proto = await self._open_tcp(key.host, key.port, key, traces, ClientConnectorError)
-        if key.is_ssl:
-            try:
-                await self._tls(proto, key, key.ssl, key.server_hostname or key.host, traces)
-            except BaseException:
-                proto.close_transport()
-                raise
+            return await self._create_proxy_connection(key, traces, sock_connect)
+        infos = await self._addr_infos(key.host, key.port, key, traces)
+        async with peer_timeout(sock_connect, key):
+            proto = await self._connect(infos, key, ClientConnectorError)
+            if key.is_ssl:
+                try:
+                    await self._tls(proto, key, key.ssl, key.server_hostname or key.host, traces)
+                except BaseException:
+                    proto.close_transport()
+                    raise
         return proto
 
     async def _create_proxy_connection(
-        self, key: ConnectionKey, traces: Sequence[Trace]
+        self, key: ConnectionKey, traces: Sequence[Trace], sock_connect: float | None
     ) -> ConnectionProtocol:
         assert key.proxy is not None
         proxy = URL(key.proxy)
@@ -199,18 +201,18 @@ class TCPConnector(BaseConnector):
         proxy_key = ConnectionKey(
             proxy.raw_host, proxy.port or _PROXY_PORTS[proxy.scheme], proxy_tls, key.ssl
         )
-        proto = await self._open_tcp(
-            proxy_key.host, proxy_key.port, proxy_key, traces, ClientProxyConnectionError
-        )
-        try:
-            if proxy_tls:
-                await self._tls(proto, proxy_key, key.ssl, proxy_key.host, traces)
-            if key.is_ssl:
-                await open_tunnel(proto, key, proxy_key)
-                await self._tls(proto, key, key.ssl, key.server_hostname or key.host, traces)
-        except BaseException:
-            proto.close_transport()
-            raise
+        infos = await self._addr_infos(proxy_key.host, proxy_key.port, proxy_key, traces)
+        async with peer_timeout(sock_connect, key):
+            proto = await self._connect(infos, proxy_key, ClientProxyConnectionError)
+            try:
+                if proxy_tls:
+                    await self._tls(proto, proxy_key, key.ssl, proxy_key.host, traces)
+                if key.is_ssl:
+                    await open_tunnel(proto, key, proxy_key)
+                    await self._tls(proto, key, key.ssl, key.server_hostname or key.host, traces)
+            except BaseException:
+                proto.close_transport()
+                raise
         return proto
 
     async def _tls(
@@ -224,11 +226,9 @@ class TCPConnector(BaseConnector):
             self._loop, proto, context, hostname, key, traces, pin, self._ssl_shutdown_timeout
         )
 
-    async def _open_tcp(
-        self, host: str, port: int, key: ConnectionKey, traces: Sequence[Trace],
-        error: type[ClientConnectorError],
+    async def _connect(
+        self, infos: list[AddrInfo], key: ConnectionKey, error: type[ClientConnectorError]
     ) -> ConnectionProtocol:
-        infos = await self._addr_infos(host, port, key, traces)
         loop = self._loop
         try:
             local = await self._local_addr_infos() if self._local_addr is not None else None
@@ -239,7 +239,7 @@ class TCPConnector(BaseConnector):
         except OSError as exc:
             raise error(key, exc) from exc
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # (asyncio's TCP transport turns on TCP_NODELAY itself.)
             _, proto = await loop.create_connection(self._factory, sock=sock)
         except BaseException as exc:
             sock.close()

@@ -11,7 +11,7 @@ from ketch_tracing import Trace
 from ._connection import ConnectionProtocol
 from ._exceptions import UnixClientConnectorError
 from ._key import ConnectionKey
-from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel
+from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel, peer_timeout
 from ._tls import resolve_ssl, start_tls
 
 __all__ = ["UnixConnector"]
@@ -55,8 +55,12 @@ class UnixConnector(BaseConnector):
         return self._path
 
     async def _create_connection(
-        self, key: ConnectionKey, traces: Sequence[Trace]
+        self, key: ConnectionKey, traces: Sequence[Trace], sock_connect: float | None
     ) -> ConnectionProtocol:
+        async with peer_timeout(sock_connect, key):
+            return await self._open_unix(key, traces)
+
+    async def _open_unix(self, key: ConnectionKey, traces: Sequence[Trace]) -> ConnectionProtocol:
         loop = self._loop
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
