@@ -205,3 +205,19 @@ def test_abstract_jar_parses_headers_by_rfc_6265_for_subclasses() -> None:
     jar.update_cookies_from_headers(["a=1; Partitioned; Secure; Unknown=x", "broken", "b=2"], url)
     assert [(name, m.value, u) for name, m, u in jar.received] == [("a", "1", url), ("b", "2", url)]
     assert jar.received[0][1]["partitioned"] is True
+
+
+def test_morsel_with_infinite_expires_is_refused() -> None:
+    jar, _ = make_jar()
+    morsel: Morsel[str] = Morsel()
+    morsel.set("m", "1", "1")
+    morsel["expires"] = float("inf")
+    with pytest.raises(InvalidCookieError, match="expires of cookie 'm' is not finite"):
+        jar.update_cookies({"m": morsel})
+
+
+def test_response_url_may_be_given_as_a_string() -> None:
+    jar, _ = make_jar()
+    jar.update_cookies_from_headers(["a=1"], "http://example.com/")  # type: ignore[arg-type]
+    jar.update_cookies({"b": "2"}, "http://example.com/")  # type: ignore[arg-type]
+    assert sent(jar, "http://example.com/") == "a=1; b=2"

@@ -105,3 +105,10 @@ def test_many_replacements_keep_memory_bounded() -> None:
         clock.advance(0.001)
     assert len(jar) == 1
     assert len(jar._store.heap) <= 2 * len(jar) + 64  # stale expiry entries are compacted
+
+
+def test_enormous_max_age_is_clamped_to_the_last_writable_date() -> None:
+    jar, _ = make_jar(limits=CookieLimits(max_lifetime=None))
+    receive(jar, "http://example.com/", "a=1; Max-Age=" + "9" * 1000)
+    receive(jar, "http://example.com/", "b=1; Expires=Fri, 31 Dec 9999 23:59:59 GMT")
+    assert [m["expires"] for m in jar] == ["Fri, 31 Dec 9999 23:59:59 GMT"] * 2

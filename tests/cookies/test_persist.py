@@ -281,3 +281,19 @@ def test_netscape_import_respects_limits(tmp_path: Path) -> None:
     jar, _ = make_jar(limits=CookieLimits(max_cookies_per_domain=2))
     with pytest.raises(CookieFileError, match="3 cookies for domain 'example.com'"):
         jar.import_netscape(path)
+
+
+def test_far_future_expiry_in_a_file_is_clamped(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(_doc(_entry(expires=1e300)))
+    jar, _ = make_jar(limits=CookieLimits(max_lifetime=None))
+    jar.load(path)
+    assert [m["expires"] for m in jar] == ["Fri, 31 Dec 9999 23:59:59 GMT"]
+
+
+def test_netscape_unicode_domain_is_canonicalized(tmp_path: Path) -> None:
+    path = tmp_path / "cookies.txt"
+    path.write_text(".Bücher.example\tTRUE\t/\tFALSE\t0\ta\t1\n", encoding="utf-8")
+    jar, _ = make_jar()
+    jar.import_netscape(path)
+    assert sent(jar, "http://www.xn--bcher-kva.example/") == "a=1"

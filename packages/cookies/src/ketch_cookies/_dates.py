@@ -6,7 +6,11 @@ import calendar
 import re
 import time
 
-__all__ = ["format_cookie_date", "parse_cookie_date"]
+__all__ = ["MAX_TIMESTAMP", "format_cookie_date", "parse_cookie_date"]
+
+# 9999-12-31 23:59:59 UTC: the last moment a four-digit cookie date can name. Later expiry
+# times are brought back to it, so every stored time can be written as a date.
+MAX_TIMESTAMP = 253402300799.0
 
 # §5.1.1: delimiter = %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E; tokens are the rest.
 _DATE_TOKEN = re.compile(r"[^\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")

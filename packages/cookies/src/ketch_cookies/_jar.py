@@ -25,6 +25,7 @@ from yarl import URL
 from . import _persist
 from ._abc import AbstractCookieJar, ClearCookiePredicate, LooseCookies
 from ._cookie import StoredCookie
+from ._dates import MAX_TIMESTAMP
 from ._domains import BUILTIN_PUBLIC_SUFFIXES, canonical_domain, domain_match, is_ip_address
 from ._parse import ParsedCookie, cookie_from_morsel, cookie_from_value, parse_set_cookie
 from ._settings import Clock, CookieLimits
@@ -292,6 +293,8 @@ class CookieJar(AbstractCookieJar):
         """
         if not headers:
             return
+        if type(response_url) is not URL:
+            response_url = URL(response_url)
         if not self._unsafe and is_ip_address(response_url.raw_host):
             return
         parsed = [c for h in headers if (c := parse_set_cookie(h)) is not None]
@@ -305,6 +308,8 @@ class CookieJar(AbstractCookieJar):
         return _Source(host, self._is_secure(url), default_path(url) if host else "/")
 
     def _keep_all(self, parsed: list[ParsedCookie], response_url: URL) -> None:
+        if type(response_url) is not URL:
+            response_url = URL(response_url)
         origin = self._origin(response_url)
         if origin is None:
             return
@@ -316,7 +321,10 @@ class CookieJar(AbstractCookieJar):
     def _expiry(self, cookie: ParsedCookie, now: float) -> float | None:
         """§5.3 step 3: Max-Age wins over Expires; none of them makes a session cookie."""
         if cookie.max_age is not None:
-            expires = now + cookie.max_age if cookie.max_age > 0 else -math.inf
+            if cookie.max_age <= 0:
+                return -math.inf
+            # Clamp before adding: a thousand-digit Max-Age overflows a float.
+            expires = now + min(cookie.max_age, MAX_TIMESTAMP)
         elif cookie.expires is not None:
             expires = cookie.expires
         else:
@@ -324,7 +332,7 @@ class CookieJar(AbstractCookieJar):
         lifetime = self._limits.max_lifetime
         if lifetime is not None and expires > now + lifetime:
             expires = now + lifetime
-        return expires
+        return min(expires, MAX_TIMESTAMP)
 
     def _scope(self, cookie: ParsedCookie, host: str) -> tuple[str, bool] | None:
         """§5.3 steps 4-6: the cookie's domain and host-only flag, or None to ignore it."""

@@ -8,6 +8,7 @@ exception, and unknown attributes are skipped instead of becoming cookies of the
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from http.cookies import Morsel
@@ -264,6 +265,8 @@ def cookie_from_morsel(name: str, morsel: Morsel[Any]) -> ParsedCookie:
     cookie = ParsedCookie(key, value, coded)
     expires = _attr(morsel, "expires")
     if isinstance(expires, int | float) and not isinstance(expires, bool):
+        if not math.isfinite(expires):
+            raise InvalidCookieError(f"expires of cookie {key!r} is not finite: {expires!r}")
         cookie.max_age = int(expires)
     elif isinstance(expires, str) and expires:
         _apply_attribute(cookie, "expires", expires)

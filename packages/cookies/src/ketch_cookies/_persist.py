@@ -31,6 +31,7 @@ from os import PathLike
 from typing import Any
 
 from ._cookie import StoredCookie
+from ._dates import MAX_TIMESTAMP
 from ._domains import canonical_domain, is_ip_address
 from ._exceptions import CookieFileError, InvalidCookieError
 from ._parse import check_name
@@ -97,6 +98,7 @@ class Checker:
             lifetime = self.limits.max_lifetime
             if lifetime is not None:
                 c.expires = min(c.expires, self.now + lifetime)
+            c.expires = min(c.expires, MAX_TIMESTAMP)
         return c
 
     def _scope(self, c: StoredCookie) -> None:
@@ -314,7 +316,7 @@ def _netscape_cookie(line: str, now: float, seq: int) -> StoredCookie:
     include_subdomains = _flag(subdomains, "the subdomains field")
     bare = domain[1:] if domain.startswith(".") else domain
     c = StoredCookie(
-        name, unquote(coded), coded, bare.lower(), path,
+        name, unquote(coded), coded, canonical_domain(bare) or bare.lower(), path,
         host_only=not include_subdomains, secure=_flag(secure, "the secure field"),
         http_only=http_only, expires=float(expires) if expires else None,
         same_site=None, partitioned=False, creation=now, seq=seq,
