@@ -21,12 +21,11 @@ import ketch_http1 as h1
 from ._exceptions import ClientPayloadError
 from ._helpers import HttpVersion, HttpVersion11
 from ._payload import compress_payload, make_payload
+from ._response import RequestInfo
 
 if TYPE_CHECKING:
     from ketch_connector import Connection
     from ketch_tracing import Trace
-
-    from ._response import RequestInfo
 
 __all__ = [
     "ClientRequest",
@@ -224,8 +223,6 @@ class ClientRequest:
         """What was sent: URL, method, headers (a read-only copy) and the original URL."""
         info = self._info
         if info is None:
-            from ._response import RequestInfo
-
             info = RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers),
                                self.original_url)
             self._info = info
