@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
+import struct
 from types import SimpleNamespace
 
 import pytest
 
 from ketch_connector import (
     ClientConnectionError,
+    ClientConnectionResetError,
     ConnectionKey,
     ConnectionTimeoutError,
     PoolTimeoutError,
@@ -290,3 +293,33 @@ async def test_properties_and_bad_limits() -> None:
         TCPConnector(limit=-1)
     with pytest.raises(TypeError):
         TCPConnector(limit_per_host=1.5)  # type: ignore[arg-type]
+
+
+async def test_released_paused_connection_reads_again() -> None:
+    async with CountingServer() as server, TCPConnector() as conn:
+        c = await conn.connect(key_for(server))
+        assert c.transport is not None
+        c.transport.pause_reading()  # e.g. a caller applying backpressure
+        c.release()
+        proto = c.protocol
+        assert proto.transport is not None and proto.transport.is_reading()
+        await server.close_all()
+        await proto.wait_closed()  # the server's close was seen while idle
+        assert conn._open == 0 and not conn._idle
+
+
+async def test_read_raises_when_the_connection_breaks() -> None:
+    async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        sock = writer.get_extra_info("socket")
+        # Linger 0: closing sends a TCP reset instead of a clean end of stream.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+
+    async with CountingServer(reset) as server, TCPConnector() as conn:
+        c = await conn.connect(key_for(server))
+        c.write(b"x")
+        with pytest.raises(ClientConnectionResetError, match="reset"):
+            await c.read()
+        c.release()  # not alive any more: closed, not pooled
+        assert conn._open == 0

@@ -17,7 +17,7 @@ import asyncio
 import socket
 from typing import TYPE_CHECKING, Protocol
 
-from ._exceptions import ServerDisconnectedError
+from ._exceptions import ClientConnectionResetError, ServerDisconnectedError
 
 if TYPE_CHECKING:
     from ._key import ConnectionKey
@@ -165,6 +165,12 @@ class ConnectionProtocol(asyncio.Protocol):
             return False  # b"" (end of stream) or stray bytes
         return True
 
+    def resume_if_paused(self) -> None:
+        """Make sure the transport reads again (a previous user may have paused it)."""
+        transport = self.transport
+        if transport is not None and not transport.is_reading():
+            transport.resume_reading()
+
     def close_transport(self) -> None:
         """Close the transport (no-op if already closing)."""
         transport = self.transport
@@ -193,6 +199,10 @@ class ConnectionProtocol(asyncio.Protocol):
     async def read(self) -> bytes:
         while not self._buffer:
             if self._eof:
+                if self._exc is not None:
+                    raise ClientConnectionResetError(
+                        f"connection lost: {self._exc!r}"
+                    ) from self._exc
                 return b""
             self._read_waiter = self._loop.create_future()
             try:
@@ -284,7 +294,12 @@ class Connection:
         await self._protocol.drain()
 
     async def read(self) -> bytes:
-        """The bytes received since the last call (waiting for some), or b"" at end of stream."""
+        """The bytes received since the last call (waiting for some), or b"" at end of stream.
+
+        Raises:
+            ClientConnectionResetError: the connection broke (reset, TLS failure) rather
+                than ending cleanly.
+        """
         return await self._protocol.read()
 
     def release(self) -> None:

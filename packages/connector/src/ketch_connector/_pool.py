@@ -426,6 +426,7 @@ class BaseConnector:
         ):
             self._discard(key, proto)
             return
+        proto.resume_if_paused()  # an idle connection must see the server closing it
         self._park(key, proto)
 
     def _park(self, key: ConnectionKey, proto: ConnectionProtocol) -> None:
