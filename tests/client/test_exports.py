@@ -86,6 +86,7 @@ SESSION_PARAMS = {
     "connector_owner", "raise_for_status", "timeout", "auto_decompress", "trust_env",
     "requote_redirect_url", "trace_configs", "read_bufsize", "max_line_size",
     "max_field_size", "max_headers", "fallback_charset_resolver", "middlewares",
+    "request_class", "response_class",
 }
 REQUEST_PARAMS = {
     "params", "data", "json", "cookies", "headers", "skip_auto_headers", "auth",

@@ -325,3 +325,58 @@ async def test_expect_100_refused_connection_is_not_reused() -> None:
         await resp.read()
         assert await (await s.get(server.url)).read() == b"ok"
     assert server.connections == 2
+
+
+@pytest.fixture(scope="module")
+def tls() -> tuple[Any, Any]:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    return server_ctx, client_ctx
+
+
+async def test_ssl_settings_per_request(tls: tuple[Any, Any]) -> None:
+    server_ctx, client_ctx = tls
+    async with HTTPServer(ok, ssl=server_ctx) as server, ketch.ClientSession() as s:
+        assert server.url.startswith("https://")
+        with pytest.raises(ketch.ClientConnectorCertificateError):
+            await s.get(server.url)  # the system trust store does not know our CA
+        assert await (await s.get(server.url, ssl=client_ctx)).read() == b"ok"
+        assert await (await s.get(server.url, ssl=False)).read() == b"ok"
+        # The name checked (and sent as SNI) can differ from the host connected to.
+        with pytest.raises(ketch.ClientConnectorCertificateError):
+            await s.get(server.url, ssl=client_ctx, server_hostname="other.example")
+        url = f"https://127.0.0.1:{server.port}/"
+        resp = await s.get(url, ssl=client_ctx, server_hostname="localhost")
+        assert await resp.read() == b"ok"
+    assert server.requests[0].header("Host") == f"127.0.0.1:{server.port}"
+
+
+async def test_request_and_response_classes() -> None:
+    class MyRequest(ketch.ClientRequest):
+        pass
+
+    class MyResponse(ketch.ClientResponse):
+        async def shout(self) -> str:
+            return (await self.text()).upper()
+
+    seen: list[type] = []
+
+    async def mw(req: ketch.ClientRequest, handler: ketch.ClientHandlerType) -> ketch.ClientResponse:
+        seen.append(type(req))
+        return await handler(req)
+
+    async with HTTPServer(ok) as server, ketch.ClientSession(
+        request_class=MyRequest, response_class=MyResponse, middlewares=[mw]
+    ) as s:
+        resp = await s.get(server.url)
+        assert isinstance(resp, MyResponse)
+        assert await resp.shout() == "OK"
+    assert seen == [MyRequest]

@@ -162,6 +162,8 @@ class ClientSession:
         fallback_charset_resolver: ``f(response, body) -> encoding`` used by ``text()`` when
             the Content-Type names no charset.
         middlewares: client middlewares wrapped around every hop.
+        request_class, response_class: subclasses of :class:`ClientRequest` and
+            :class:`ClientResponse` to build requests and responses with.
     """
 
     __module__ = "ketch"
@@ -193,6 +195,8 @@ class ClientSession:
         max_headers: int = 128,
         fallback_charset_resolver: CharsetResolver = _utf8,
         middlewares: Sequence[ClientMiddlewareType] = (),
+        request_class: type[ClientRequest] = ClientRequest,
+        response_class: type[ClientResponse] = ClientResponse,
         proxy_headers: Any = None,
     ) -> None:
         self._closed = True  # until fully built, so __del__ never warns about a half-made one
@@ -238,6 +242,8 @@ class ClientSession:
                                  max_headers=max_headers)
         self._fallback_charset_resolver = fallback_charset_resolver
         self._middlewares = tuple(middlewares)
+        self._request_class = request_class
+        self._response_class = response_class
         self._proxy = ProxySettings(proxy, proxy_auth, proxy_headers, trust_env)
         self._proxy_active = proxy is not None or trust_env
         self._auto_version = -1
@@ -508,7 +514,7 @@ class ClientSession:
             # taken as empty; that connection cannot be reused.
             handler.abort()
             stream = EMPTY_STREAM
-        return ClientResponse(req.method, req.original_url, resp_head, stream, handler,
+        return self._response_class(req.method, req.original_url, resp_head, stream, handler,
                               info, self._loop, traces=traces or (),
                               charset_resolver=self._fallback_charset_resolver)
 
@@ -599,7 +605,7 @@ class ClientSession:
         if traces:
             for t in traces:
                 await t.send_request_start(method, url, base_headers)
-        call = _Call(skip, encoding, expect100, ssl, server_hostname,
+        call = _Call(skip, encoding, expect100, True if ssl is None else ssl, server_hostname,
                      self._middlewares if middlewares is None else tuple(middlewares),
                      allow_redirects, max_redirects, proxy, proxy_auth, proxy_headers, opts)
         deadline = call.deadline = deadline_after(self._loop.time(), timeout.total,
@@ -806,7 +812,7 @@ class ClientSession:
             if proxy_info.auth_header is not None:
                 hdrs["Proxy-Authorization"] = proxy_info.auth_header
         fragmentless = hop_url.with_fragment(None) if hop_url.raw_fragment else hop_url
-        req = ClientRequest(
+        req = self._request_class(
             method, fragmentless, hdrs, body=payload, original_url=original_url, auth=auth,
             version=self._version, compress=call.encoding, chunked=chunked,
             expect100=call.expect100, ssl=call.ssl, server_hostname=call.server_hostname,
