@@ -118,3 +118,29 @@ def test_random_gzip_bodies_raise_only_decompression_errors(junk: bytes) -> None
         drive([data], decompress=True)
     except h1.DecompressionError:
         pass
+
+
+field_values = st.text(st.sampled_from(list(" \t!:;,=/abcXYZ019\u00e9\u20ac")), max_size=15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(TOKEN_CHARS, min_size=1, max_size=8), field_values), min_size=1, max_size=10),
+       st.sampled_from([5, 30, 8190]))
+def test_fast_and_slow_field_parsing_agree(pairs: list[tuple[str, str]], max_field_size: int) -> None:
+    from ketch_http1._exceptions import HTTP1Error
+    from ketch_http1._headers import _parse_fields_slow, parse_fields
+
+    block = b"".join(n.encode() + b":" + v.encode() + b"\r\n" for n, v in pairs)
+    data = b"\r\n" + block + b"\r\n"
+
+    def run(fn: object) -> object:
+        try:
+            if fn is parse_fields:
+                headers, raw = parse_fields(data, 0, len(data) - 2, max_field_size, 128)
+            else:
+                headers, raw = _parse_fields_slow(block, max_field_size, 128, "header")
+        except HTTP1Error as exc:
+            return type(exc)
+        return list(headers.items()), raw
+
+    assert run(parse_fields) == run(_parse_fields_slow)

@@ -6,8 +6,6 @@ RFC 9112 §6.3 in code: the request method, the status and the framing fields
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from multidict import CIMultiDictProxy
 
 from ._decompress import split_codings
@@ -19,21 +17,14 @@ _DECODABLE = frozenset(("gzip", "x-gzip", "deflate", "br", "zstd", "identity"))
 _MAX_LENGTH_DIGITS = 18
 
 
-class Framing(NamedTuple):
-    """The framing of one response (internal; a tuple because it is made per response)."""
-
-    keep_alive: bool
-    switched: bool
-    chunked: bool
-    content_length: int | None  # None: chunked, or read until the connection closes
-    transfer_codings: list[str]  # to undo besides chunked, in the order applied
-    content_codings: list[str]  # Content-Encoding, when every coding is one we decode
+# keep_alive, switched, chunked, content_length (None: chunked or read until close),
+# transfer codings to undo besides chunked and the Content-Encoding codings (only when
+# all are decodable), both in the order applied. A plain tuple: one is made per response.
+Framing = tuple[bool, bool, bool, "int | None", list[str], list[str]]
+_NO_CODINGS: list[str] = []
 
 
-def _keep_alive(version: tuple[int, int], headers: CIMultiDictProxy[str]) -> bool:
-    values = headers.getall("Connection", None)
-    if values is None:
-        return version[1] >= 1
+def _keep_alive(version: tuple[int, int], values: list[str]) -> bool:
     tokens = {t.strip().lower() for v in values for t in v.split(",")}
     if "close" in tokens:
         return False
@@ -87,14 +78,16 @@ def response_framing(
     Raises:
         RemoteProtocolError: the framing fields are invalid or contradictory.
     """
-    keep_alive = _keep_alive(version, headers)
+    # RFC 9112 §9.3: HTTP/1.1 persists by default; HTTP/1.0 only with keep-alive.
+    values = headers.getall("Connection", None)
+    keep_alive = version[1] >= 1 if values is None else _keep_alive(version, values)
     # §6.3 (2): a 2xx to CONNECT turns the connection into a tunnel; 101 likewise.
     if status == 101 or (method == "CONNECT" and 200 <= status < 300):
-        return Framing(False, True, False, None, [], [])
+        return (False, True, False, None, [], [])
     # §6.3 (1): no content after HEAD, 1xx, 204 and 304, whatever the fields say.
     if method == "HEAD" or status == 204 or status == 304 or status < 200:
-        return Framing(keep_alive, False, False, 0, [], [])
-    content_codings: list[str] = []
+        return (keep_alive, False, False, 0, [], [])
+    content_codings: list[str] = _NO_CODINGS
     ce = headers.getall("Content-Encoding", None)
     if ce is not None:
         codings = split_codings(",".join(ce))
@@ -113,11 +106,12 @@ def response_framing(
             # be an attempt at response splitting, so the connection is not reused.
             if "Content-Length" in headers:
                 keep_alive = False
-            return Framing(keep_alive, False, True, None, transfer, content_codings)
+            return (keep_alive, False, True, None, transfer, content_codings)
         # §6.3 (4): chunked not final: the body ends when the connection closes.
-        return Framing(False, False, False, None, transfer, content_codings)
+        return (False, False, False, None, transfer, content_codings)
     cl = headers.getall("Content-Length", None)
     if cl is not None:
-        return Framing(keep_alive, False, False, parse_content_length(cl), [], content_codings)
+        return (keep_alive, False, False, parse_content_length(cl), _NO_CODINGS,
+                       content_codings)
     # §6.3 (8): otherwise the body runs until the connection closes.
-    return Framing(False, False, False, None, [], content_codings)
+    return (False, False, False, None, _NO_CODINGS, content_codings)

@@ -25,6 +25,8 @@ _TOKEN_RE = re.compile(_TOKEN)
 # RFC 9110 §5.5: field-value bytes are VCHAR, obs-text, SP and HTAB; no CTL.
 _VALUE_BYTES = rb"[\t\x20-\x7e\x80-\xff]*"
 _FIELDS_OK = re.compile(rb"(?:" + _TOKEN + rb":" + _VALUE_BYTES + rb"\r\n)*")
+# Splits "\r\nname: value\r\nname: value" into ["", name, value, name, value].
+_SPLIT = re.compile(rb"\r\n(" + _TOKEN + rb"):[ \t]*")
 _BAD_BYTE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ].
 # The SP before an empty reason is often left out; both forms are accepted.
@@ -39,12 +41,15 @@ def is_token(value: bytes) -> bool:
 
 
 def parse_fields(
-    block: bytes, max_field_size: int, max_headers: int, what: str = "header"
+    data: bytes, start: int, end: int, max_field_size: int, max_headers: int,
+    what: str = "header",
 ) -> tuple[CIMultiDictProxy[str], RawHeaders]:
-    """Parse field lines into a multidict and raw pairs.
+    """Parse the field lines of ``data[start:end]`` into a multidict and raw pairs.
 
     Args:
-        block: the field lines, each ending with CRLF, without the blank line.
+        data: the bytes holding the field section.
+        start: the index of the CRLF that ends the line before the first field line.
+        end: the index of the CRLF that ends the last field line (the blank line follows).
         max_field_size: the longest field line allowed (without its CRLF).
         max_headers: the most fields allowed.
         what: ``"header"`` or ``"trailer"``, for messages.
@@ -53,29 +58,27 @@ def parse_fields(
         LimitExceeded: a line is too long or there are too many fields.
         RemoteProtocolError: a line breaks the field grammar.
     """
-    if not block:
+    if start >= end:
         return EMPTY_FIELDS, ()
-    if _FIELDS_OK.fullmatch(block) is not None:
-        lines = block.split(b"\r\n")
-        del lines[-1]  # the block ends with CRLF
-        if len(lines) > max_headers:
-            raise LimitExceeded("max_headers", max_headers, len(lines))
-        if len(block) <= max_field_size + 2 or max(map(len, lines)) <= max_field_size:
-            # Names and values alternate in one flat list; the grammar check above
-            # guarantees a token before the first colon and only SP/HTAB/VCHAR/
-            # obs-text after it, so strip() removes exactly the OWS.
-            flat: list[bytes] = []
-            append = flat.append
-            for line in lines:
-                name, _, value = line.partition(b":")
-                append(name)
-                append(value.strip())
-            # Decode every name and value in one call; NUL cannot occur in them.
-            text = b"\x00".join(flat).decode("utf-8", "surrogateescape").split("\x00")
-            it = iter(text)
-            itb = iter(flat)
-            return CIMultiDictProxy(CIMultiDict(zip(it, it))), tuple(zip(itb, itb))
-    return _parse_fields_slow(block, max_field_size, max_headers, what)
+    if _FIELDS_OK.fullmatch(data, start + 2, end + 2) is not None and (
+        end - start <= max_field_size + 2
+        or max(map(len, data[start + 2:end].split(b"\r\n"))) <= max_field_size
+    ):
+        # One split at "CRLF name:" boundaries gives names and values in turn (a colon
+        # inside a value is never after a CRLF); the grammar check above guarantees a
+        # token before each colon and no CR or LF inside values.
+        flat = _SPLIT.split(data[start:end])
+        del flat[0]
+        if len(flat) > 2 * max_headers:
+            raise LimitExceeded("max_headers", max_headers, len(flat) // 2)
+        if data.find(b" \r\n", start, end + 2) >= 0 or data.find(b"\t\r\n", start, end + 2) >= 0:
+            flat[1::2] = [v.rstrip(b" \t") for v in flat[1::2]]
+        # Decode every name and value in one call; NUL cannot occur in them.
+        text = b"\x00".join(flat).decode("utf-8", "surrogateescape").split("\x00")
+        it = iter(text)
+        itb = iter(flat)
+        return CIMultiDictProxy(CIMultiDict(zip(it, it))), tuple(zip(itb, itb))
+    return _parse_fields_slow(data[start + 2:end + 2], max_field_size, max_headers, what)
 
 
 def _parse_fields_slow(

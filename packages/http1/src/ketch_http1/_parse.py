@@ -45,7 +45,7 @@ from ._exceptions import (
     RemoteProtocolError,
     shorten,
 )
-from ._framing import Framing, response_framing
+from ._framing import response_framing
 from ._headers import EMPTY_FIELDS, parse_fields, parse_status_line
 from ._limits import Limits
 
@@ -405,10 +405,7 @@ class ResponseParser:
         version, status, reason = parse_status_line(d, pos, eol)
         headers: CIMultiDictProxy[str]
         raw: RawHeaders
-        if eol == hend:
-            headers, raw = EMPTY_FIELDS, ()
-        else:
-            headers, raw = parse_fields(d[eol + 2:hend + 2], lim.max_field_size, lim.max_headers)
+        headers, raw = parse_fields(d, eol, hend, lim.max_field_size, lim.max_headers)
         if not self._pending:
             raise RemoteProtocolError(
                 f"response {shorten(d[pos:eol])} arrived but no request is outstanding"
@@ -424,26 +421,25 @@ class ResponseParser:
         self, method: str, decompress: bool, version: tuple[int, int], status: int,
         reason: str, headers: CIMultiDictProxy[str], raw: RawHeaders, events: list[Event],
     ) -> None:
-        f: Framing = response_framing(method, version, status, headers)
-        keep_alive = f.keep_alive and not self._close_after
+        keep_alive, switched, chunked, length, transfer, content = response_framing(
+            method, version, status, headers
+        )
+        keep_alive = keep_alive and not self._close_after
         self._keep_alive = keep_alive
         self._received = 0
-        if f.switched:
+        if switched:
             events.append(Response(status, reason, headers, raw, version, False, False, None))
             self._keep_alive = False
             self._state = _SWITCHED
             return
-        codings = f.transfer_codings
-        if decompress and f.content_codings:
-            codings = codings + f.content_codings
+        codings = transfer + content if decompress and content else transfer
         self._decoder = decoder_for(codings) if codings else None
-        events.append(Response(status, reason, headers, raw, version, keep_alive, f.chunked,
-                               f.content_length))
-        if f.chunked:
+        events.append(Response(status, reason, headers, raw, version, keep_alive, chunked, length))
+        if chunked:
             self._state = _CSIZE
-        elif f.content_length is not None:
-            self._remaining = f.content_length
-            if f.content_length == 0:
+        elif length is not None:
+            self._remaining = length
+            if length == 0:
                 self._finish(events, EMPTY_FIELDS, ())
             else:
                 self._state = _LENGTH
@@ -475,9 +471,7 @@ class ResponseParser:
         size = tend + 2 - pos
         if size > lim.max_trailer_size:
             raise LimitExceeded("max_trailer_size", lim.max_trailer_size, size)
-        trailers, raw = parse_fields(
-            d[pos + 2:tend + 2], lim.max_field_size, lim.max_headers, "trailer"
-        )
+        trailers, raw = parse_fields(d, pos, tend, lim.max_field_size, lim.max_headers, "trailer")
         self._finish(events, trailers, raw)
         return tend + 4
 
