@@ -136,7 +136,7 @@ def test_fast_and_slow_field_parsing_agree(pairs: list[tuple[str, str]], max_fie
     def run(fn: object) -> object:
         try:
             if fn is parse_fields:
-                headers, raw = parse_fields(data, 0, len(data) - 2, max_field_size, 128)
+                headers, raw = parse_fields(data, 0, len(data) - 4, max_field_size, 128)
             else:
                 headers, raw = _parse_fields_slow(block, max_field_size, 128, "header")
         except HTTP1Error as exc:
