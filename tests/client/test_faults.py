@@ -286,3 +286,19 @@ async def test_cancelled_reader_leaves_no_connection_behind(watch: PoolWatch) ->
                 await reader
             assert r.closed
         await check_pool_is_clean(s, server, watch)
+
+
+async def test_a_far_total_deadline_fires_from_the_shared_tick(
+    monkeypatch: pytest.MonkeyPatch, watch: PoolWatch
+) -> None:
+    # Deadlines far away share one one-second tick per loop; pretend 0.5 s is far.
+    import ketch._handler
+
+    monkeypatch.setattr(ketch._handler, "_PRECISE_BELOW", 0.0)
+    timeout = ketch.ClientTimeout(total=0.5)
+    async with server_for(stalls(HEAD_100 + b"x" * 10)) as server, \
+            session(watch, timeout=timeout) as s:
+        async with s.get(server.url + "/fault") as r:
+            with pytest.raises(asyncio.TimeoutError):
+                await r.read()
+        await check_pool_is_clean(s, server, watch)

@@ -19,6 +19,7 @@ reading) the timer does not count: that wait is ours, not the server's (as aioht
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,50 @@ __all__ = ["ResponseHandler"]
 
 # Timers firing within this of their due time count as due (clock granularity).
 _TIMER_SLACK = 0.001
+# Deadlines nearer than this get their own timer; later ones are checked once a second by
+# one timer per loop, firing up to a second late (aiohttp rounds such timeouts up to
+# whole seconds too: ``ceil_threshold``). A timer per request costs more than the rest
+# of the response handling for a small response.
+_PRECISE_BELOW = 5.0
+
+
+class _Deadlines:
+    """The far deadlines of one loop's responses, checked by a single one-second tick."""
+
+    __slots__ = ("_loop", "_handlers", "_tick_handle")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._handlers: set[ResponseHandler] = set()
+        self._tick_handle: asyncio.TimerHandle | None = None
+
+    def add(self, handler: ResponseHandler) -> None:
+        self._handlers.add(handler)
+        if self._tick_handle is None:
+            self._tick_handle = self._loop.call_later(1.0, self._tick)
+
+    def discard(self, handler: ResponseHandler) -> None:
+        self._handlers.discard(handler)
+
+    def _tick(self) -> None:
+        now = self._loop.time()
+        expired = [h for h in self._handlers if h._deadline is not None and h._deadline <= now]
+        for handler in expired:
+            self._handlers.discard(handler)
+            handler._on_deadline()
+        self._tick_handle = self._loop.call_later(1.0, self._tick) if self._handlers else None
+
+
+_DEADLINES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _deadlines(loop: asyncio.AbstractEventLoop) -> _Deadlines:
+    wheel = _DEADLINES.get(loop)
+    if wheel is None:
+        wheel = _DEADLINES[loop] = _Deadlines(loop)
+    return wheel
 
 
 class ResponseHandler:
@@ -58,6 +103,7 @@ class ResponseHandler:
     __slots__ = (
         "_loop", "_conn", "_transport", "_parser", "_head", "_stream", "_done", "_paused",
         "_read_bufsize", "_read_timeout", "_last_read", "_timer", "_deadline_handle",
+        "_deadline", "__weakref__",
         "_request_info", "_traces", "_method", "_url", "_continue", "trailers",
         "_transport_paused", "_eof", "_pre_head",
     )
@@ -91,9 +137,13 @@ class ResponseHandler:
         self._read_timeout = read_timeout or None
         self._last_read = 0.0
         self._timer: asyncio.TimerHandle | None = None
-        self._deadline_handle = (
-            loop.call_at(deadline, self._on_deadline) if deadline is not None else None
-        )
+        self._deadline = deadline
+        self._deadline_handle: asyncio.TimerHandle | None = None
+        if deadline is not None:
+            if deadline - loop.time() < _PRECISE_BELOW:
+                self._deadline_handle = loop.call_at(deadline, self._on_deadline)
+            else:
+                _deadlines(loop).add(self)
         self._request_info = request_info
         self._traces = traces
         self._method = method
@@ -350,6 +400,7 @@ class ResponseHandler:
 
     def _on_deadline(self) -> None:
         self._deadline_handle = None
+        self._deadline = None
         if not self._done:
             self._fail(asyncio.TimeoutError(
                 "the total timeout expired before the response was received in full"
@@ -362,6 +413,9 @@ class ResponseHandler:
         if self._deadline_handle is not None:
             self._deadline_handle.cancel()
             self._deadline_handle = None
+        elif self._deadline is not None:
+            self._deadline = None
+            _deadlines(self._loop).discard(self)
 
     def _fail(
         self, exc: BaseException | None, os_error: BaseException | None = None,

@@ -96,11 +96,19 @@ def parse_content_type(raw: str | None) -> ContentType:
     return result
 
 
+_CHARSETS: dict[str, str | None] = {}
+
+
 def normalize_charset(charset: str | None) -> str | None:
     """The codec name Python knows *charset* by, or None when it is unknown or empty."""
     if not charset:
         return None
+    if charset in _CHARSETS:
+        return _CHARSETS[charset]
     try:
-        return codecs.lookup(charset).name
+        name: str | None = codecs.lookup(charset).name
     except (LookupError, ValueError):
-        return None
+        name = None
+    if len(_CHARSETS) < _CACHE_MAX:
+        _CHARSETS[charset] = name
+    return name

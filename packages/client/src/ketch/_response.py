@@ -304,7 +304,7 @@ class ClientResponse:
     def _is_expected(self, raw: str, expected: str) -> bool:
         mtype = self.content_type
         if expected == "application/json":
-            return _JSON_RE.fullmatch(mtype) is not None
+            return mtype == expected or _JSON_RE.fullmatch(mtype) is not None
         return mtype == expected.lower() or raw == expected.lower()
 
     # -- finishing -----------------------------------------------------------------------

@@ -317,9 +317,10 @@ class StreamReader:
         if not n:
             return b""
         if n < 0:
-            # The whole body is wanted: buffering it all is the point, so no backpressure.
-            self.set_read_chunk_size(sys.maxsize)
-            await self.wait_eof()
+            if not self._eof:
+                # The whole body is wanted: buffering it all is the point, so no backpressure.
+                self.set_read_chunk_size(sys.maxsize)
+                await self.wait_eof()
             data = self._take_all()
         else:
             self.set_read_chunk_size(n)
