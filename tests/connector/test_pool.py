@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import socket
 import struct
@@ -323,3 +324,15 @@ async def test_read_raises_when_the_connection_breaks() -> None:
             await c.read()
         c.release()  # not alive any more: closed, not pooled
         assert conn._open == 0
+
+
+async def test_dropped_connection_warns_and_gives_its_slot_back() -> None:
+    async with CountingServer() as server, TCPConnector(limit=1) as conn:
+        c = await conn.connect(key_for(server))
+        with pytest.warns(ResourceWarning, match="Unclosed connection"):
+            del c
+            gc.collect()
+        await asyncio.sleep(0)
+        assert conn._open == 0
+        again = await conn.connect(key_for(server), timeout=1)
+        again.release()

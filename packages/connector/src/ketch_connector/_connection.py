@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from ._exceptions import ClientConnectionResetError, ServerDisconnectedError
@@ -317,3 +319,15 @@ class Connection:
         self._released = True
         self._protocol.receiver = None
         self._connector._release(self._key, self._protocol, should_close=True)
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        # A connection dropped without release()/close() would hold its slot forever.
+        if getattr(self, "_released", True):
+            return
+        self._released = True
+        _warn(f"Unclosed connection {self!r}", ResourceWarning, source=self)
+        loop = self._connector._loop
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(
+                self._connector._release, self._key, self._protocol, True
+            )

@@ -54,9 +54,6 @@ class DNSCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __contains__(self, item: tuple[str, int]) -> bool:
-        return any(k[:2] == item for k in self._entries)
-
     async def resolve(
         self, host: str, port: int, family: socket.AddressFamily, traces: Sequence[Trace]
     ) -> list[ResolveResult]:

@@ -22,6 +22,7 @@ class NamedPipeConnector(BaseConnector):
 
     Args:
         path: the pipe's name.
+        loop: accepted for compatibility; the running loop is used.
         The rest as :class:`BaseConnector`.
 
     Raises:
@@ -40,14 +41,15 @@ class NamedPipeConnector(BaseConnector):
         limit: int = 100,
         limit_per_host: int = 0,
         enable_cleanup_closed: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
         timeout_ceil_threshold: float = 5,
         clock: Clock = time.monotonic,
     ) -> None:
-        loop = asyncio.get_running_loop()
-        if not hasattr(loop, "create_pipe_connection"):
+        running = asyncio.get_running_loop()
+        if not hasattr(running, "create_pipe_connection"):
             raise RuntimeError(
                 "NamedPipeConnector needs the Windows ProactorEventLoop (named pipes exist only "
-                f"there); the running loop is {type(loop).__module__}.{type(loop).__name__}"
+                f"there); the running loop is {type(running).__module__}.{type(running).__name__}"
             )
         super().__init__(
             keepalive_timeout=keepalive_timeout, force_close=force_close, limit=limit,

@@ -83,6 +83,7 @@ class BaseConnector:
         limit: most connections open at once (in use, being made, or idle); 0: no limit.
         limit_per_host: most connections open to one key; 0: no limit.
         enable_cleanup_closed: accepted for compatibility: closing is always awaited.
+        loop: accepted for compatibility; the running loop is used.
         timeout_ceil_threshold: accepted for compatibility (timeouts are not rounded).
         clock: monotonic clock for keep-alive expiry (tests inject one).
 
@@ -100,6 +101,7 @@ class BaseConnector:
         limit: int = 100,
         limit_per_host: int = 0,
         enable_cleanup_closed: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
         timeout_ceil_threshold: float = 5,
         clock: Clock = time.monotonic,
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Sequence
@@ -16,12 +17,16 @@ from ._tls import resolve_ssl, start_tls
 
 __all__ = ["UnixConnector"]
 
+# Seconds to wait for the server's close_notify when closing (as TCPConnector's default).
+_SSL_SHUTDOWN_TIMEOUT = 0.1
+
 
 class UnixConnector(BaseConnector):
     """Connections to one Unix socket, whatever the request's host.
 
     Args:
         path: the socket's file system path (or a Linux abstract name starting with NUL).
+        loop: accepted for compatibility; the running loop is used.
         The rest as :class:`BaseConnector`.
 
     Requests keep their own host (for ``Host`` headers and pooling); keys with
@@ -39,6 +44,7 @@ class UnixConnector(BaseConnector):
         limit: int = 100,
         limit_per_host: int = 0,
         enable_cleanup_closed: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
         timeout_ceil_threshold: float = 5,
         clock: Clock = time.monotonic,
     ) -> None:
@@ -78,7 +84,10 @@ class UnixConnector(BaseConnector):
         if key.is_ssl:
             context, pin = resolve_ssl(key.ssl, True)
             try:
-                await start_tls(loop, proto, context, key.server_hostname or key.host, key, traces, pin)
+                await start_tls(
+                    loop, proto, context, key.server_hostname or key.host, key, traces, pin,
+                    _SSL_SHUTDOWN_TIMEOUT,
+                )
             except BaseException:
                 proto.close_transport()
                 raise
