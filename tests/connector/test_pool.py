@@ -336,3 +336,33 @@ async def test_dropped_connection_warns_and_gives_its_slot_back() -> None:
         assert conn._open == 0
         again = await conn.connect(key_for(server), timeout=1)
         again.release()
+
+
+async def test_cancelled_inside_trace_callbacks_leaks_nothing() -> None:
+    gate = asyncio.Event()
+    config = TraceConfig()
+
+    async def stall(session: object, ctx: object, params: object) -> None:
+        await gate.wait()
+
+    config.on_connection_reuseconn.append(stall)
+    config.on_connection_create_end.append(stall)
+    config.freeze()
+    traces = [Trace(None, config, SimpleNamespace())]
+    async with CountingServer() as server, TCPConnector() as conn:
+        key = key_for(server)
+        creating = asyncio.create_task(conn.connect(key, traces))
+        await server.wait_open(1)
+        creating.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await creating
+        assert conn._open == 0
+        await server.wait_open(0)  # the half-made connection was closed
+        c = await conn.connect(key)
+        c.release()
+        reusing = asyncio.create_task(conn.connect(key, traces))
+        await asyncio.sleep(0.01)
+        reusing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reusing
+        assert conn._open == 1 and len(conn._idle_lru) == 1  # back in the pool

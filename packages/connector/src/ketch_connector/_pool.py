@@ -191,8 +191,7 @@ class BaseConnector:
         proto = self._take_idle(key)
         if proto is not None:
             if traces:
-                for trace in traces:
-                    await trace.send_connection_reuseconn()
+                await self._send_reuseconn(key, proto, traces)
             return Connection(self, key, proto)
         if timeout is None:
             return await self._acquire_new(key, traces, sock_connect)
@@ -229,11 +228,11 @@ class BaseConnector:
             handoff.idle_expires = None
             if expires is not None and expires > self._clock() and handoff.is_alive():
                 if traces:
-                    for trace in traces:
-                        await trace.send_connection_reuseconn()
+                    await self._send_reuseconn(key, handoff, traces)
                 return Connection(self, key, handoff)
             # Dead or expired on arrival: its slot becomes ours for a new connection.
             handoff.close_transport()
+        proto: ConnectionProtocol | None = None
         try:
             if traces:
                 for trace in traces:
@@ -250,9 +249,22 @@ class BaseConnector:
                 for trace in traces:
                     await trace.send_connection_create_end()
         except BaseException:
+            if proto is not None:
+                proto.close_transport()
             self._free_slot(key)
             raise
         return Connection(self, key, proto)
+
+    async def _send_reuseconn(
+        self, key: ConnectionKey, proto: ConnectionProtocol, traces: Sequence[Trace]
+    ) -> None:
+        try:
+            for trace in traces:
+                await trace.send_connection_reuseconn()
+        except BaseException:
+            # Cancelled (or a failing trace callback) before the caller got it: put it back.
+            self._give_back(key, proto)
+            raise
 
     async def _create_connection(
         self, key: ConnectionKey, traces: Sequence[Trace], sock_connect: float | None
