@@ -710,3 +710,17 @@ async def test_timing_trace_plain_http_has_no_tls_and_a_dns_cache_hit(
     assert first.dns > 0 and second.dns == 0  # the second name came from the cache
     assert first.connect > 0 and second.connect > 0
     assert not second.reused_connection
+
+
+async def test_on_request_start_may_add_headers(server_ssl: ssl.SSLContext,
+                                                client_ssl: ssl.SSLContext) -> None:
+    # aiohttp documents TraceRequestStartParams.headers as the request's, "can be mutated".
+    async def add_header(session: Any, ctx: Any, params: Any) -> None:
+        params.headers["X-Trace-Id"] = "abc"
+
+    config = ketch.TraceConfig()
+    config.on_request_start.append(add_header)
+    async with serve("http", server_ssl) as server, session(client_ssl, config) as s:
+        async with s.get(server.url + "/redirect") as resp:
+            await resp.read()
+    assert [r.header("X-Trace-Id") for r in server.requests] == ["abc", "abc"]
