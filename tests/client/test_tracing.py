@@ -724,3 +724,20 @@ async def test_on_request_start_may_add_headers(server_ssl: ssl.SSLContext,
         async with s.get(server.url + "/redirect") as resp:
             await resp.read()
     assert [r.header("X-Trace-Id") for r in server.requests] == ["abc", "abc"]
+
+
+@pytest.mark.parametrize(
+    "verb", ["get", "post", "put", "patch", "delete", "head", "options", "request"]
+)
+async def test_every_verb_passes_trace_request_ctx(
+    verb: str, server_ssl: ssl.SSLContext, client_ssl: ssl.SSLContext
+) -> None:
+    rec = Recorder()
+    marker = object()
+    async with serve("http", server_ssl) as server, session(client_ssl, rec) as s:
+        url = server.url + "/a"
+        call = s.request("PATCH", url, trace_request_ctx=marker) if verb == "request" \
+            else getattr(s, verb)(url, trace_request_ctx=marker)
+        async with call as resp:
+            await resp.read()
+    assert rec.events and all(ctx.trace_request_ctx is marker for _, _, ctx in rec.events)
