@@ -8,6 +8,7 @@ import gzip
 import json
 import zlib
 from typing import Any
+from urllib.parse import quote, unquote
 
 import brotli
 import pytest
@@ -52,6 +53,9 @@ async def app(req: Request, writer: asyncio.StreamWriter) -> Reply | None:
     if path == "/ctype":
         ctype = req.target.split("?t=", 1)[1].replace("%20", " ")
         return Reply(body=b' {"x": 1} ', headers=[("Content-Type", ctype)])
+    if path == "/header":
+        name, _, value = req.target.split("?", 1)[1].partition("=")
+        return Reply(body=b"x", headers=[(name, unquote(value))])
     if path == "/empty-json":
         return Reply(body=b"  \r\n", headers=JSON)
     if path == "/missing":
@@ -367,3 +371,46 @@ async def test_a_decompression_bomb_is_expanded_only_as_fast_as_it_is_read() -> 
         async with s.get(server.url + "/") as r:
             assert len(await r.read()) == len(plain)
         assert server.connections == 1
+
+
+async def header_response(s: ketch.ClientSession, server: HTTPServer, name: str,
+                          value: str) -> ketch.ClientResponse:
+    resp = await s.get(f"{server.url}/header?{name}={quote(value)}")
+    await resp.read()
+    return resp
+
+
+@pytest.mark.parametrize(("value", "ctype", "charset"), [
+    ('text/HTML; Charset="UTF-8"', "text/html", "UTF-8"),
+    ("text/plain;charset=latin-1;format=flowed", "text/plain", "latin-1"),
+    ('text/plain; a="x;y"; charset=koi8-r', "text/plain", "koi8-r"),
+    ("nonsense", "application/octet-stream", None),
+    ("text/plain; charset", "text/plain", None),
+])
+async def test_content_type_and_charset_parsing(value: str, ctype: str,
+                                                charset: str | None) -> None:
+    async with HTTPServer(app) as server, ketch.ClientSession() as s:
+        r = await header_response(s, server, "Content-Type", value)
+        assert (r.content_type, r.charset) == (ctype, charset)
+
+
+@pytest.mark.parametrize(("value", "dtype", "filename", "params"), [
+    ('attachment; filename="report 1.pdf"', "attachment", "report 1.pdf",
+     {"filename": "report 1.pdf"}),
+    ("INLINE; filename*=UTF-8''na%C3%AFve%20file.txt; filename=naive.txt", "inline",
+     "naïve file.txt", {"filename*": "naïve file.txt", "filename": "naive.txt"}),
+    ('attachment; filename*0="long "; filename*1="name.txt"', "attachment",
+     "long name.txt", {"filename*0": "long ", "filename*1": "name.txt"}),
+    ("attachment; filename*=bogus-charset''%41", "attachment", None, {}),
+    ('"quoted"; filename=x', None, None, {}),
+])
+async def test_content_disposition(value: str, dtype: str | None, filename: str | None,
+                                   params: dict[str, str]) -> None:
+    async with HTTPServer(app) as server, ketch.ClientSession() as s:
+        r = await header_response(s, server, "Content-Disposition", value)
+        cd = r.content_disposition
+        assert cd is not None
+        assert (cd.type, cd.filename, dict(cd.parameters)) == (dtype, filename, params)
+        r = await s.get(server.url + "/")
+        assert r.content_disposition is None
+        r.release()

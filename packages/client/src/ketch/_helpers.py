@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from types import MappingProxyType
 from typing import NamedTuple
+from urllib.parse import unquote
 
 __all__ = [
     "HttpVersion",
@@ -13,6 +15,8 @@ __all__ = [
     "http_version",
     "parse_content_type",
     "normalize_charset",
+    "ContentDisposition",
+    "parse_content_disposition",
 ]
 
 
@@ -77,23 +81,86 @@ def parse_content_type(raw: str | None) -> ContentType:
     if not slash or not _TOKEN_RE.fullmatch(mtype) or not _TOKEN_RE.fullmatch(subtype):
         main = _OCTET_STREAM
     elif end >= 0:
-        pos = end
-        while pos < len(raw):
-            m = _PARAM_RE.match(raw, pos)
-            if m is None:
-                nxt = raw.find(";", pos + 1)
-                if nxt < 0:
-                    break
-                pos = nxt
-                continue
-            name, quoted, plain = m.groups()
-            value = _QUOTED_PAIR_RE.sub(r"\1", quoted) if quoted is not None else plain.strip()
-            params.setdefault(name.lower(), value)
-            pos = m.end()
+        params = _parse_params(raw, end)
     result = (main, params)
     if len(_CACHE) < _CACHE_MAX:
         _CACHE[raw] = result
     return result
+
+
+def _parse_params(raw: str, pos: int) -> dict[str, str]:
+    """The ``; name=value`` parameters of a header value from *pos* (first name wins)."""
+    params: dict[str, str] = {}
+    while pos < len(raw):
+        m = _PARAM_RE.match(raw, pos)
+        if m is None:
+            nxt = raw.find(";", pos + 1)
+            if nxt < 0:
+                break
+            pos = nxt
+            continue
+        name, quoted, plain = m.groups()
+        value = _QUOTED_PAIR_RE.sub(r"\1", quoted) if quoted is not None else plain.strip()
+        params.setdefault(name.lower(), value)
+        pos = m.end()
+    return params
+
+
+class ContentDisposition(NamedTuple):
+    """A parsed Content-Disposition header (RFC 6266), as aiohttp's.
+
+    Attributes:
+        type: the disposition type, lowercased (``attachment``, ``inline``...), or None
+            when the header is malformed.
+        parameters: every parameter, names lowercased, extended values decoded.
+        filename: the file name (``filename*`` preferred over ``filename``), or None.
+    """
+
+    type: str | None
+    parameters: MappingProxyType[str, str]
+    filename: str | None
+
+
+_CONTINUATION_RE = re.compile(r"filename\*(\d+)(\*?)")
+
+
+def _ext_value(value: str) -> str | None:
+    # RFC 8187 §3.2.1: ext-value = charset "'" [ language ] "'" value-chars
+    charset, sep, rest = value.partition("'")
+    _, sep2, encoded = rest.partition("'")
+    if not sep or not sep2:
+        return None
+    try:
+        return unquote(encoded, charset or "utf-8", "strict")
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def parse_content_disposition(raw: str) -> ContentDisposition:
+    """Parse a Content-Disposition value (RFC 6266, RFC 8187 and RFC 2231 continuations)."""
+    end = raw.find(";")
+    dtype = (raw if end < 0 else raw[:end]).strip()
+    if not _TOKEN_RE.fullmatch(dtype):
+        return ContentDisposition(None, MappingProxyType({}), None)
+    params: dict[str, str] = {}
+    pieces: list[tuple[int, str, bool]] = []
+    for name, value in (_parse_params(raw, end) if end >= 0 else {}).items():
+        cont = _CONTINUATION_RE.fullmatch(name)
+        if cont is not None:
+            pieces.append((int(cont.group(1)), value, bool(cont.group(2))))
+        if name.endswith("*") and cont is None:
+            decoded = _ext_value(value)
+            if decoded is None:
+                continue  # an undecodable extended value is dropped, never half-read
+            value = decoded
+        params[name] = value
+    filename = params.get("filename*") or params.get("filename")
+    if filename is None and pieces:
+        pieces.sort()
+        if [n for n, _, _ in pieces] == list(range(len(pieces))):
+            joined = "".join(v for _, v, _ in pieces)
+            filename = _ext_value(joined) if pieces[0][2] else joined
+    return ContentDisposition(dtype.lower(), MappingProxyType(params), filename)
 
 
 _CHARSETS: dict[str, str | None] = {}

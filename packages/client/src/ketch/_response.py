@@ -20,7 +20,14 @@ from ketch_connector import ClientConnectionError, Connection
 
 from ._exceptions import ClientResponseError, ContentTypeError
 from ._handler import ResponseHandler
-from ._helpers import HttpVersion, http_version, normalize_charset, parse_content_type
+from ._helpers import (
+    ContentDisposition,
+    HttpVersion,
+    http_version,
+    normalize_charset,
+    parse_content_disposition,
+    parse_content_type,
+)
 from ._links import parse_links
 from ._streams import StreamReader
 
@@ -206,6 +213,12 @@ class ClientResponse:
     @cookies.setter
     def cookies(self, cookies: SimpleCookie) -> None:
         self._cookies = cookies
+
+    @property
+    def content_disposition(self) -> ContentDisposition | None:
+        """The Content-Disposition header (RFC 6266) parsed, or None when absent."""
+        raw = self._headers.get("Content-Disposition")
+        return None if raw is None else parse_content_disposition(raw)
 
     @property
     def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
