@@ -66,6 +66,8 @@ async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
         return Reply(body=BODY, chunked=True)
     if req.method == "POST":
         return Reply(body=req.body)
+    if req.method == "HEAD":  # the head a GET would have, without the body (RFC 9110 §9.3.2)
+        return Reply(headers=[("Content-Length", str(len(BODY)))])
     return Reply(body=BODY)
 
 
