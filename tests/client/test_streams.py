@@ -285,3 +285,17 @@ async def test_read_nowait_wait_eof_and_on_eof() -> None:
     assert s.at_eof()
     s.on_eof(lambda: seen.append("late"))
     assert seen == ["eof", "late"]
+
+
+async def test_the_shared_empty_stream_stays_empty_and_unbroken() -> None:
+    from ketch._streams import EMPTY_STREAM
+
+    EMPTY_STREAM.set_exception(ClientPayloadError("released"))
+    EMPTY_STREAM.set_read_chunk_size(10**6)
+    assert EMPTY_STREAM.exception() is None
+    assert await EMPTY_STREAM.read() == b""
+    assert await EMPTY_STREAM.readany() == b""
+    assert await EMPTY_STREAM.readchunk() == (b"", False)
+    assert EMPTY_STREAM.at_eof()
+    with pytest.raises(RuntimeError):
+        EMPTY_STREAM.feed_data(b"x")

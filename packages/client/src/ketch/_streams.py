@@ -528,5 +528,12 @@ class _EmptyStream(StreamReader):
     def feed_data(self, data: bytes) -> None:
         raise RuntimeError("the empty stream takes no data")
 
+    # Shared by every empty response: nothing may change its state.
+    def set_exception(self, exc: BaseException) -> None:
+        pass
+
+    def set_read_chunk_size(self, n: int) -> None:
+        pass
+
 
 EMPTY_STREAM: StreamReader = _EmptyStream()
