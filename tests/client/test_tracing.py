@@ -288,6 +288,28 @@ async def test_failed_connection(scheme: str, client_ssl: ssl.SSLContext) -> Non
     assert (failed.method, failed.url) == ("GET", URL(f"{scheme}://127.0.0.1:{port}/"))
 
 
+async def test_failure_on_a_redirect_hop_reports_that_hop(
+    server_ssl: ssl.SSLContext, client_ssl: ssl.SSLContext
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/gone"
+
+    async def away(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        return Reply(status=303, reason="See Other", headers=[("Location", dead)])
+
+    rec = Recorder()
+    async with HTTPServer(away) as server, session(client_ssl, rec) as s:
+        with pytest.raises(ketch.ClientConnectorError):
+            await s.post(server.url + "/form", data=b"x")
+    assert rec.names()[-3:] == [
+        "on_request_redirect", "on_connection_create_start", "on_request_exception",
+    ]
+    (failed,) = rec.params("on_request_exception")
+    # As in aiohttp: the hop under way when it failed (a 303 turned the POST into a GET).
+    assert (failed.method, failed.url) == ("GET", URL(dead))
+
+
 async def test_failed_tls_handshake(server_ssl: ssl.SSLContext) -> None:
     rec = Recorder()
     untrusting = ssl.create_default_context()  # does not trust the test CA

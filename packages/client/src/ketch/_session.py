@@ -113,7 +113,7 @@ class _Call:
 
     __slots__ = ("skip", "encoding", "expect100", "ssl", "server_hostname", "chain",
                  "allow_redirects", "max_redirects", "proxy", "proxy_auth", "proxy_headers",
-                 "opts", "deadline")
+                 "opts", "deadline", "hop_method", "hop_url")
 
     def __init__(self, skip: frozenset[str], encoding: str | None, expect100: bool, ssl: Any,
                  server_hostname: str | None, chain: tuple[ClientMiddlewareType, ...],
@@ -132,6 +132,9 @@ class _Call:
         self.proxy_headers = proxy_headers
         self.opts = opts
         self.deadline: float | None = None
+        # The hop under way, kept only when traced: on_request_exception reports it.
+        self.hop_method = ""
+        self.hop_url: URL | None = None
 
 
 class ClientSession:
@@ -639,8 +642,11 @@ class ClientSession:
             if payload is not None:
                 payload.close()
             if traces:
+                # The hop that failed, as aiohttp reports it (the first one if none began).
+                hop_url = call.hop_url
+                failed = (method, url) if hop_url is None else (call.hop_method, hop_url)
                 for t in traces:
-                    await t.send_request_exception(method, url, base_headers, exc)
+                    await t.send_request_exception(*failed, base_headers, exc)
             raise
         if payload is not None:
             payload.close()
@@ -705,6 +711,8 @@ class ClientSession:
         retried = False
         while True:
             hop_url, url_auth = _strip_auth(url)
+            if traces:
+                call.hop_method, call.hop_url = method, hop_url
             if url_auth is not None and auth is not None and not history:
                 raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
             hop_auth = url_auth if url_auth is not None else (None if crossed else auth)
