@@ -111,7 +111,11 @@ def response_framing(
         return (False, False, False, None, transfer, content_codings)
     cl = headers.getall("Content-Length", None)
     if cl is not None:
-        return (keep_alive, False, False, parse_content_length(cl), _NO_CODINGS,
-                       content_codings)
+        value = cl[0]
+        if len(cl) == 1 and value.isdigit() and value.isascii() and len(value) <= _MAX_LENGTH_DIGITS:
+            length = int(value)
+        else:
+            length = parse_content_length(cl)
+        return (keep_alive, False, False, length, _NO_CODINGS, content_codings)
     # §6.3 (8): otherwise the body runs until the connection closes.
     return (False, False, False, None, _NO_CODINGS, content_codings)

@@ -32,6 +32,11 @@ _BAD_BYTE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # The SP before an empty reason is often left out; both forms are accepted.
 _STATUS_RE = re.compile(rb"HTTP/1\.([0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")
 
+# Status lines repeat ("HTTP/1.1 200 OK"): their parse is remembered, boundedly.
+_STATUS_CACHE: dict[bytes, tuple[tuple[int, int], int, str]] = {}
+_STATUS_CACHE_SIZE = 256
+_CACHED_LINE_MAX = 64
+
 EMPTY_FIELDS: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
 
 
@@ -77,7 +82,7 @@ def parse_fields(
         text = b"\x00".join(flat).decode("utf-8", "surrogateescape").split("\x00")
         it = iter(text)
         itb = iter(flat)
-        return CIMultiDictProxy(CIMultiDict(zip(it, it))), tuple(zip(itb, itb))
+        return CIMultiDictProxy(CIMultiDict(list(zip(it, it)))), tuple(zip(itb, itb))
     return _parse_fields_slow(data[start + 2:end + 2], max_field_size, max_headers, what)
 
 
@@ -139,6 +144,19 @@ def parse_status_line(data: bytes, start: int, end: int) -> tuple[tuple[int, int
     Raises:
         RemoteProtocolError: the line is not ``HTTP/1.x NNN [reason]``.
     """
+    if end - start <= _CACHED_LINE_MAX:
+        line = data[start:end]
+        parsed = _STATUS_CACHE.get(line)
+        if parsed is not None:
+            return parsed
+        parsed = _parse_status_line(data, start, end)
+        if len(_STATUS_CACHE) < _STATUS_CACHE_SIZE:
+            _STATUS_CACHE[line] = parsed
+        return parsed
+    return _parse_status_line(data, start, end)
+
+
+def _parse_status_line(data: bytes, start: int, end: int) -> tuple[tuple[int, int], int, str]:
     m = _STATUS_RE.fullmatch(data, start, end)
     if m is None:
         raise RemoteProtocolError(_status_problem(data[start:end]))

@@ -336,21 +336,9 @@ class ResponseParser:
                 else:
                     self._decode(chunk, events, last)
             elif state is _CSIZE:
-                eol = d.find(b"\r\n", pos)
-                if eol < 0:
+                pos = self._chunks(d, pos, events)
+                if self._state is _CSIZE:
                     return pos
-                pos = self._chunk_size(d, pos, eol)
-                stop = pos + self._remaining
-                if (
-                    self._state is _CDATA and self._decoder is None and stop + 2 <= end
-                    and d[stop] == 13 and d[stop + 1] == 10
-                ):
-                    # Fast path: the whole chunk and its CRLF are here.
-                    events.append(Data(d[pos:stop], True))
-                    self._received += stop - pos
-                    self._remaining = 0
-                    self._state = _CSIZE
-                    pos = stop + 2
             elif state is _CCRLF:
                 if end - pos < 2:
                     if pos < end and d[pos] != 13:
@@ -396,71 +384,82 @@ class ResponseParser:
 
     def _head(self, d: bytes, pos: int, hend: int, events: list[Event]) -> int:
         lim = self._limits
-        size = hend + 4 - pos
-        if size > lim.max_head_size:
-            raise LimitExceeded("max_head_size", lim.max_head_size, size)
+        if hend + 4 - pos > lim.max_head_size:
+            raise LimitExceeded("max_head_size", lim.max_head_size, hend + 4 - pos)
         eol = d.find(b"\r\n", pos)
         if eol - pos > lim.max_line_size:
             raise LimitExceeded("max_line_size", lim.max_line_size, eol - pos)
         version, status, reason = parse_status_line(d, pos, eol)
-        headers: CIMultiDictProxy[str]
-        raw: RawHeaders
         headers, raw = parse_fields(d, eol, hend, lim.max_field_size, lim.max_headers)
         if not self._pending:
             raise RemoteProtocolError(
                 f"response {shorten(d[pos:eol])} arrived but no request is outstanding"
             )
+        pos = hend + 4
         if status < 200 and status != 101:
             events.append(InformationalResponse(status, reason, headers, raw, version))
-            return hend + 4
+            return pos
         method, decompress = self._pending.popleft()
-        self._begin_body(method, decompress, version, status, reason, headers, raw, events)
-        return hend + 4
-
-    def _begin_body(
-        self, method: str, decompress: bool, version: tuple[int, int], status: int,
-        reason: str, headers: CIMultiDictProxy[str], raw: RawHeaders, events: list[Event],
-    ) -> None:
         keep_alive, switched, chunked, length, transfer, content = response_framing(
             method, version, status, headers
         )
-        keep_alive = keep_alive and not self._close_after
-        self._keep_alive = keep_alive
+        keep_alive = self._keep_alive = keep_alive and not self._close_after
         self._received = 0
         if switched:
             events.append(Response(status, reason, headers, raw, version, False, False, None))
             self._keep_alive = False
             self._state = _SWITCHED
-            return
+            return pos
         codings = transfer + content if decompress and content else transfer
-        self._decoder = decoder_for(codings) if codings else None
+        decoder = self._decoder = decoder_for(codings) if codings else None
         events.append(Response(status, reason, headers, raw, version, keep_alive, chunked, length))
         if chunked:
             self._state = _CSIZE
-        elif length is not None:
-            self._remaining = length
-            if length == 0:
-                self._finish(events, EMPTY_FIELDS, ())
-            else:
-                self._state = _LENGTH
-        else:
+        elif length is None:
             self._state = _UNTIL_CLOSE
+        elif decoder is None and pos + length <= len(d):
+            # The whole body came with the head (small responses): no body state at all.
+            if length:
+                events.append(Data(d[pos:pos + length]))
+                self._received = length
+            self._finish(events, EMPTY_FIELDS, ())
+            return pos + length
+        else:
+            self._remaining = length
+            self._state = _LENGTH
+        return pos
 
-    def _chunk_size(self, d: bytes, pos: int, eol: int) -> int:
+    def _chunks(self, d: bytes, pos: int, events: list[Event]) -> int:
+        """Parse chunk-size lines, and whole chunks while they are in hand, in one loop."""
         max_line = self._limits.max_line_size
-        if eol - pos > max_line:
-            raise LimitExceeded("max_line_size", max_line, eol - pos)
-        m = _CHUNK_LINE.fullmatch(d, pos, eol)
-        if m is None:
-            raise RemoteProtocolError(f"invalid chunk size line: {shorten(d[pos:eol])}")
-        size = int(m.group(1), 16)
-        if size:
+        fullmatch = _CHUNK_LINE.fullmatch
+        end = len(d)
+        plain = self._decoder is None
+        while True:
+            eol = d.find(b"\r\n", pos)
+            if eol < 0:
+                return pos
+            if eol - pos > max_line:
+                raise LimitExceeded("max_line_size", max_line, eol - pos)
+            m = fullmatch(d, pos, eol)
+            if m is None:
+                raise RemoteProtocolError(f"invalid chunk size line: {shorten(d[pos:eol])}")
+            size = int(m.group(1), 16)
+            if not size:
+                # Keep the CRLF: the trailer section then ends at the next CRLFCRLF.
+                self._state = _TRAILERS
+                return eol
+            start = eol + 2
+            stop = start + size
+            if plain and stop + 2 <= end and d[stop] == 13 and d[stop + 1] == 10:
+                # The whole chunk and its CRLF are here.
+                events.append(Data(d[start:stop], True))
+                self._received += size
+                pos = stop + 2
+                continue
             self._remaining = size
             self._state = _CDATA
-            return eol + 2
-        # Keep the CRLF: the trailer section then ends at the next CRLFCRLF.
-        self._state = _TRAILERS
-        return eol
+            return start
 
     @staticmethod
     def _bad_chunk_end(d: bytes, pos: int) -> None:
