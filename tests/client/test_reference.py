@@ -654,3 +654,17 @@ async def test_fallback_charset_resolver(httpbin: str) -> None:
             text = await resp.text()
     assert text.startswith("User-agent: *")
     assert calls == [("1", text.encode())]  # 127.0.0.1's last label
+
+
+async def test_authorization_is_dropped_on_redirect_to_another_protocol(
+    httpbin: str, tls_httpbin: str
+) -> None:
+    headers = {"Authorization": "Bearer eyJh...0M30"}
+    elsewhere = tls_httpbin + "/headers"  # same host and port number, now https
+    async with ClientSession(headers=headers) as session:
+        async with session.get(httpbin + "/redirect-to", params={"url": elsewhere},
+                               ssl=False) as resp:
+            assert resp.url == URL(elsewhere)
+            assert "Authorization" not in (await resp.json())["headers"]
+        async with session.get(tls_httpbin + "/headers", ssl=False) as resp:
+            assert (await resp.json())["headers"]["Authorization"] == "Bearer eyJh...0M30"

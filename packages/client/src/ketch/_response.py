@@ -156,6 +156,7 @@ class ClientResponse:
 
     @property
     def host(self) -> str:
+        """The host of the request URL."""
         assert self._url.host is not None
         return self._url.host
 
@@ -171,6 +172,7 @@ class ClientResponse:
 
     @property
     def request_info(self) -> RequestInfo:
+        """What was sent for this response (url, method, headers, real_url)."""
         return self._request_info
 
     @property
