@@ -33,6 +33,9 @@ class JarMorsel(Morsel[str]):
     _flags: ClassVar[set[str]] = {*Morsel._flags, "partitioned"}  # type: ignore[attr-defined]
 
 
+_BLANK_ATTRIBUTES: dict[str, str] = dict(Morsel())
+
+
 class SentMorsel(Morsel[str]):
     """The name and value of a cookie as sent, shared between requests and read-only.
 
@@ -46,7 +49,9 @@ class SentMorsel(Morsel[str]):
     _frozen = False
 
     def __init__(self, key: str, value: str, coded_value: str) -> None:
-        super().__init__()
+        # Morsel.__init__ fills its attributes one by one in Python; copying a blank
+        # morsel's in one C call makes the first send of a cookie several times cheaper.
+        dict.update(self, _BLANK_ATTRIBUTES)
         # __setstate__ skips Morsel.set's name check, which is narrower than RFC 6265 §5.2.
         set_state(self, key, value, coded_value)
         self._frozen = True

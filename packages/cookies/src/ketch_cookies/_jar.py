@@ -29,13 +29,13 @@ from ._dates import MAX_TIMESTAMP
 from ._domains import BUILTIN_PUBLIC_SUFFIXES, canonical_domain, domain_match, is_ip_address
 from ._parse import ParsedCookie, cookie_from_morsel, cookie_from_value, parse_set_cookie
 from ._settings import Clock, CookieLimits
-from ._store import CookieStore
+from ._store import Bucket, CookieStore
 
 __all__ = ["CookieJar"]
 
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 _SORT_KEY = attrgetter("sort_key")
-_SUFFIX_CACHE_SIZE = 4096
+_HOST_CACHE_SIZE = 4096
 _Origin = tuple[str, str | None, int | None]
 StrOrURL = str | URL
 
@@ -123,7 +123,8 @@ class CookieJar(AbstractCookieJar):
 
     def _reset(self) -> None:
         self._store = CookieStore(self._limits)
-        self._suffix_cache: dict[str, tuple[str, ...]] = {}
+        # host -> (store layout, the buckets that can match it, each with "exact host").
+        self._host_cache: dict[str, tuple[int, tuple[tuple[Bucket, bool], ...]]] = {}
 
     @property
     def quote_cookie(self) -> bool:
@@ -162,23 +163,29 @@ class CookieJar(AbstractCookieJar):
         self._store.expire(self._clock())
         return self._store.all_by_age()
 
-    def _suffixes(self, host: str) -> tuple[str, ...]:
-        """The cookie domains that can match *host*, the empty (shared) one last.
+    def _host_buckets(self, host: str) -> tuple[int, tuple[tuple[Bucket, bool], ...]]:
+        """The store's buckets whose cookies can match *host*, the shared ones last.
 
         §5.1.3: a host name matches itself and its parent domains; an IP address only
-        itself, and only in an unsafe jar. Cached per host: it depends on nothing else.
+        itself, and only in an unsafe jar. Cached per host until a bucket is created or
+        dropped (``CookieStore.layout``), so a request usually skips the suffix walk.
         """
         if not host:
-            found: tuple[str, ...] = ("",)
+            suffixes: list[str] = []
         elif is_ip_address(host):
-            found = (host, "") if self._unsafe else ("",)
+            suffixes = [host] if self._unsafe else []
         else:
             labels = host.split(".")
-            found = (*(".".join(labels[i:]) for i in range(len(labels)) if labels[i]), "")
-        if len(self._suffix_cache) >= _SUFFIX_CACHE_SIZE:
-            self._suffix_cache.clear()
-        self._suffix_cache[host] = found
-        return found
+            suffixes = [".".join(labels[i:]) for i in range(len(labels)) if labels[i]]
+        domains = self._store.domains
+        found = tuple(
+            (domains[d], d == host) for d in (*suffixes, "") if d in domains
+        )
+        cache = self._host_cache
+        if len(cache) >= _HOST_CACHE_SIZE:
+            cache.clear()
+        entry = cache[host] = (self._store.layout, found)
+        return entry
 
     def _is_secure(self, url: URL) -> bool:
         if url.scheme in _SECURE_SCHEMES:
@@ -219,16 +226,11 @@ class CookieJar(AbstractCookieJar):
             and (request_url.scheme, host, request_url.port) in self._secure_origins
         )
         path = request_url.raw_path or "/"
-        domains = store.domains
-        suffixes = self._suffix_cache.get(host)
-        if suffixes is None:
-            suffixes = self._suffixes(host)
+        entry = self._host_cache.get(host)
+        if entry is None or entry[0] != store.layout:
+            entry = self._host_buckets(host)
         matched: list[StoredCookie] = []
-        for suffix in suffixes:
-            bucket = domains.get(suffix)
-            if bucket is None:
-                continue
-            exact = suffix == host
+        for bucket, exact in entry[1]:
             for c in bucket.values():
                 if c.host_only and not exact:
                     continue

@@ -27,7 +27,7 @@ from ._cookie import StoredCookie, sort_key
 from ._domains import domain_match
 from ._settings import CookieLimits
 
-__all__ = ["CookieStore", "path_match"]
+__all__ = ["Bucket", "CookieStore", "path_match"]
 
 _LRU_KEY = attrgetter("last_access", "seq")
 Bucket = dict[tuple[str, str], StoredCookie]
@@ -47,6 +47,9 @@ class CookieStore:
     def __init__(self, limits: CookieLimits) -> None:
         self.limits = limits
         self.domains: dict[str, Bucket] = {}
+        # Changes whenever a bucket is created or dropped, so a cached list of a host's
+        # buckets (the jar keeps one per host) knows when it is out of date.
+        self.layout = 0
         self.count = 0
         self.heap: list[tuple[float, int, StoredCookie]] = []
         self._heap_seq = itertools.count()
@@ -73,6 +76,7 @@ class CookieStore:
         bucket = self.domains.get(c.domain)
         if bucket is None:
             bucket = self.domains[c.domain] = {}
+            self.layout += 1
         bucket[(c.path, c.name)] = c
         self.count += 1
         if c.expires is not None:
@@ -86,6 +90,7 @@ class CookieStore:
         del bucket[(c.path, c.name)]
         if not bucket:
             del self.domains[c.domain]
+            self.layout += 1
         self.count -= 1
         if c.secure:
             same_name = self._secure_by_name[c.name]
