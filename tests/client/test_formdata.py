@@ -226,7 +226,8 @@ def test_any_names_and_filenames_either_round_trip_or_are_refused(
     parts = parse_form(p.content_type, p.body)
     assert len(parts) == len(fields)
     for part, (name, value, filename) in zip(parts, fields):
-        assert part.get_param("name", header="content-disposition") == name
+        # The header registry's parser handles quoted-pairs; the legacy get_param() does not.
+        assert part["Content-Disposition"].params["name"] == name
         assert part.get_payload(decode=True) == value.encode()
         if filename is not None:
             assert unquote(part.get_filename() or "") == filename
