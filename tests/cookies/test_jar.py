@@ -319,3 +319,14 @@ def test_set_cookie_values_go_back_exactly_as_received_either_way() -> None:
         receive(jar, "http://example.com/", 'q="a\\073b"', "r=a,b")
         assert sent(jar, "http://example.com/") == 'q="a\\073b"; r=a,b'
         assert jar.filter_cookies(URL("http://example.com/"))["q"].value == "a;b"
+
+
+def test_cookies_of_new_domains_are_seen_by_hosts_already_asked_about() -> None:
+    jar, _ = make_jar()
+    receive(jar, "http://example.com/", "d=1; Domain=example.com")
+    assert sent(jar, "http://a.www.example.com/") == "d=1"
+    receive(jar, "http://www.example.com/", "w=1; Domain=www.example.com")  # a new bucket
+    receive(jar, "http://a.www.example.com/", "h=1")
+    assert sent(jar, "http://a.www.example.com/") == "d=1; w=1; h=1"
+    jar.clear_domain("www.example.com")  # the buckets go away again
+    assert sent(jar, "http://a.www.example.com/") == "d=1"
