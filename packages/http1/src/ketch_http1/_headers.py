@@ -24,9 +24,10 @@ _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _TOKEN_RE = re.compile(_TOKEN)
 # RFC 9110 §5.5: field-value bytes are VCHAR, obs-text, SP and HTAB; no CTL.
 _VALUE_BYTES = rb"[\t\x20-\x7e\x80-\xff]*"
-_FIELDS_OK = re.compile(rb"(?:" + _TOKEN + rb":" + _VALUE_BYTES + rb"\r\n)*")
+# Possessive quantifiers: nothing here needs backtracking, and they run faster.
+_FIELDS_OK = re.compile(rb"(?:" + _TOKEN + rb"+:" + _VALUE_BYTES + rb"+\r\n)*+")
 # Splits "\r\nname: value\r\nname: value" into ["", name, value, name, value].
-_SPLIT = re.compile(rb"\r\n(" + _TOKEN + rb"):[ \t]*")
+_SPLIT = re.compile(rb"\r\n(" + _TOKEN + rb"+):[ \t]*+")
 _BAD_BYTE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ].
 # The SP before an empty reason is often left out; both forms are accepted.

@@ -82,11 +82,11 @@ _ERROR = ParserState.ERROR
 
 # RFC 9112 §7.1: chunk-size = 1*HEXDIG (bounded here to 16 digits: 64 bits), then
 # chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ).
-_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # possessive: "+" again where used
 _QUOTED = rb'"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"'
 _CHUNK_LINE = re.compile(
-    rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[ \t]*" + _TOKEN
-    + rb"(?:[ \t]*=[ \t]*(?:" + _TOKEN + rb"|" + _QUOTED + rb"))?)*"
+    rb"([0-9A-Fa-f]{1,16}+)(?:[ \t]*+;[ \t]*+" + _TOKEN
+    + rb"+(?:[ \t]*+=[ \t]*+(?:" + _TOKEN + rb"+|" + _QUOTED + rb"))?+)*+"
 )
 _MAX_DRAIN_STEPS = 100_000
 _DEFAULT_LIMITS = Limits()
@@ -422,7 +422,8 @@ class ResponseParser:
             if length:
                 events.append(Data(d[pos:pos + length]))
                 self._received = length
-            self._finish(events, EMPTY_FIELDS, ())
+            events.append(EndOfMessage(EMPTY_FIELDS, (), keep_alive))
+            self._state = _HEAD if keep_alive else _DONE
             return pos + length
         else:
             self._remaining = length
