@@ -414,3 +414,74 @@ async def test_content_disposition(value: str, dtype: str | None, filename: str 
         r = await s.get(server.url + "/")
         assert r.content_disposition is None
         r.release()
+
+
+async def test_empty_bodies_head_204_304_are_pooled() -> None:
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        if req.target == "/204":
+            return Reply(status=204, reason="No Content", headers=[("Content-Length", "0")])
+        if req.target == "/304":
+            return Reply(status=304, reason="Not Modified", headers=[("Content-Length", "0")])
+        if req.method == "HEAD" and req.target == "/":
+            return Reply(headers=[("Content-Length", "4")])  # the head only, as it should
+        return Reply(body=b"body")  # (for HEAD /buggy too: a server bug)
+
+    async with HTTPServer(handler) as server, ketch.ClientSession() as s:
+        async with s.head(server.url + "/") as r:
+            assert r.content_length == 4
+            assert await r.read() == b""
+            assert r.content.at_eof()
+        for path in ("/204", "/304"):
+            async with s.get(server.url + path) as r:
+                assert await r.read() == b""
+        async with s.get(server.url + "/") as r:
+            assert await r.read() == b"body"
+        assert server.connections == 1
+        # A server that sends a body after a HEAD response: the response is whole, the
+        # connection (holding stray bytes) is not reused.
+        async with s.head(server.url + "/buggy") as r:
+            assert r.status == 200
+            assert await r.read() == b""
+        async with s.get(server.url + "/") as r:
+            assert await r.read() == b"body"
+        assert server.connections == 2
+
+
+async def test_chunk_ends_survive_decompression() -> None:
+    plain = b"".join(bytes([65 + i]) * 3000 for i in range(8))
+    packed = gzip.compress(plain)
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        return Reply(body=packed, chunked=True, headers=[("Content-Encoding", "gzip")])
+
+    async with HTTPServer(handler) as server, ketch.ClientSession() as s:
+        async with s.get(server.url + "/") as r:
+            pieces = [p async for p in r.content.iter_chunks()]
+    assert b"".join(d for d, _ in pieces) == plain
+    assert pieces[-1][1] is True  # the last HTTP chunk's end is reported after decoding
+
+
+async def test_tls_reader_that_does_not_read_pauses_the_socket() -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    async with HTTPServer(app, ssl=server_ctx) as server, ketch.ClientSession() as s:
+        async with s.get(server.url + "/big", ssl=client_ctx) as r:
+            conn = r.connection
+            assert conn is not None and conn.transport is not None
+            for _ in range(200):  # bounded: 2 s
+                if not conn.transport.is_reading():
+                    break
+                await asyncio.sleep(0.01)
+            assert not conn.transport.is_reading()
+            buffered = r.content.total_bytes
+            await asyncio.sleep(0.1)
+            assert r.content.total_bytes == buffered
+            assert buffered < 4 * 2**20  # far below the 16 MiB the server sends
+            assert await r.read() == BIG

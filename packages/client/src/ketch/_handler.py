@@ -281,16 +281,23 @@ class ResponseHandler:
             self._fail(None, at_eof=True)
 
     def _fail_in_feed(self, exc: h1.HTTP1Error, data: bytes) -> None:
-        """A feed failed. Before the head, the same bytes may have held a valid head and
-        a bad body (the events of a failed feed are lost): then deliver the head and fail
-        the body, as when the body arrives on its own."""
+        """A feed failed. Before the head, the same bytes may have held a valid head (the
+        events of a failed feed are lost): then deliver it, and either fail the body, as
+        when the body arrives on its own, or - when that response had ended before the
+        bad bytes (a body sent after a HEAD response...) - end it cleanly and close."""
         if self._stream is None and not self._head.done():
-            head = self._recover_head(self._pre_head + data)
-            if head is not None:
+            recovered = self._recover_head(self._pre_head + data)
+            if recovered is not None:
+                head, end = recovered
                 self._on_head(head)
+                if end is not None:
+                    self._finish(end)  # the parser failed, so the connection is closed
+                    return
         self._fail(exc)
 
-    def _recover_head(self, data: bytes) -> h1.Response | None:
+    def _recover_head(
+        self, data: bytes
+    ) -> tuple[h1.Response, h1.EndOfMessage | None] | None:
         limits = getattr(self._parser, "limits", None) or getattr(self._parser, "_limits", None)
         probe = h1.ResponseParser(limits)
         probe.start_response(self._method)
@@ -303,9 +310,10 @@ class ResponseHandler:
                 events = probe.feed(data[pos : end + 4])
             except h1.HTTP1Error:
                 return None
-            for ev in events:
-                if isinstance(ev, h1.Response):
-                    return ev
+            heads = [ev for ev in events if isinstance(ev, h1.Response)]
+            if heads:
+                ends = [ev for ev in events if isinstance(ev, h1.EndOfMessage)]
+                return heads[0], (ends[0] if ends else None)
             pos = end + 4
 
     def _dispatch(self, events: list[h1.Event]) -> None:
