@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 import brotli
 import pytest
 import zstandard
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 import ketch
@@ -485,3 +485,21 @@ async def test_tls_reader_that_does_not_read_pauses_the_socket() -> None:
             assert r.content.total_bytes == buffered
             assert buffered < 4 * 2**20  # far below the 16 MiB the server sends
             assert await r.read() == BIG
+
+
+@pytest.mark.parametrize("name", ["ClientResponse", "RequestInfo", "StreamReader", "HttpVersion"])
+def test_response_side_names_report_their_public_home(name: str) -> None:
+    assert getattr(ketch, name).__module__ == "ketch"
+
+
+def test_http_versions_and_request_info() -> None:
+    import pickle
+
+    assert pickle.loads(pickle.dumps(ketch.HttpVersion10)) == (1, 0)
+    assert ketch.HttpVersion(1, 1) == ketch.HttpVersion11
+    url = URL("http://example.com/a#frag")
+    info = ketch.RequestInfo(url.with_fragment(None), "GET", CIMultiDictProxy(CIMultiDict()))
+    assert info.real_url == info.url  # real_url defaults to url, as aiohttp's
+    assert ketch.RequestInfo(info.url, "GET", info.headers, url).real_url == url
+    u, method, headers, real = info  # a named tuple
+    assert (u, method) == (info.url, "GET")

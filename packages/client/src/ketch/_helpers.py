@@ -27,6 +27,8 @@ class HttpVersion(NamedTuple):
     minor: int
 
 
+HttpVersion.__module__ = "ketch"  # its public home, in reprs and pickles
+
 HttpVersion10 = HttpVersion(1, 0)
 HttpVersion11 = HttpVersion(1, 1)
 

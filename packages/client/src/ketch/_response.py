@@ -50,6 +50,7 @@ class RequestInfo(_RequestInfoFields):
     """
 
     __slots__ = ()
+    __module__ = "ketch"
 
     def __new__(
         cls, url: URL, method: str, headers: CIMultiDictProxy[str], real_url: URL | None = None
@@ -85,6 +86,8 @@ class ClientResponse:
         charset_resolver: ``fallback_charset_resolver`` of the session.
         history: earlier responses of the same request (redirects).
     """
+
+    __module__ = "ketch"
 
     def __init__(
         self,

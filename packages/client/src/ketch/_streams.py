@@ -43,6 +43,7 @@ class StreamReader:
         method, url: the request, for the trace signals.
     """
 
+    __module__ = "ketch"
     __slots__ = (
         "_loop", "_buffer", "_offset", "_size", "_cursor", "_eof", "_exc", "_waiter",
         "_eof_waiter", "_low_water", "_high_water", "_high_chunks", "_splits", "_last_split",
