@@ -50,7 +50,9 @@ def test_tab_is_not_a_forbidden_control() -> None:
 def test_attribute_names_are_case_insensitive() -> None:
     c = parse_set_cookie("a=b; pAtH=/x; DOMAIN=Example.COM; secure; HTTPONLY; max-AGE=10")
     assert c is not None
-    assert (c.path, c.domain, c.secure, c.http_only, c.max_age) == ("/x", "example.com", True, True, 10)
+    assert (c.path, c.domain, c.secure, c.http_only, c.max_age) == (
+        "/x", "example.com", True, True, 10,
+    )
 
 
 def test_unknown_attributes_are_ignored_not_turned_into_cookies() -> None:

@@ -15,6 +15,9 @@ from ketch_cookies import CookieFileError, CookieLimits
 from .helpers import T0, make_jar, receive, sent
 
 
+URLS = ("https://www.example.com/app/x", "https://api.example.com/", "http://www.example.com/")
+
+
 def filled_jar() -> Any:
     jar, clock = make_jar()
     receive(
@@ -43,7 +46,7 @@ def test_json_round_trip_keeps_everything(tmp_path: Path) -> None:
     loaded_clock.now = clock.now
     loaded.load(str(path))
     assert snapshot(loaded) == snapshot(jar)
-    for url in ("https://www.example.com/app/x", "https://api.example.com/", "http://www.example.com/"):
+    for url in URLS:
         assert sent(loaded, url) == sent(jar, url)
     # The host-only scope survived: the host cookie does not leak to a subdomain.
     assert sent(loaded, "https://api.example.com/") == 'dom=2; shared="x y"'
@@ -220,7 +223,7 @@ def test_netscape_round_trip(tmp_path: Path) -> None:
     loaded, loaded_clock = make_jar()
     loaded_clock.now = clock.now
     loaded.import_netscape(path)
-    for url in ("https://www.example.com/app/x", "https://api.example.com/", "http://www.example.com/"):
+    for url in URLS:
         assert sent(loaded, url) == sent(jar, url).replace('; shared="x y"', "").replace(
             'shared="x y"', ""
         )

@@ -7,7 +7,8 @@ subdomains and paths), plus some to hosts with no cookies.
 
 aiohttp 3.14 caps its jar at 3,300 cookies with private module constants; they are raised
 here so both jars hold the same 5,000 (its limits stay enabled). Each measurement is the
-best of a few rounds, taken in turns (ketch, aiohttp, ketch, ...) and bounded by a time budget. Run with::
+best of a few rounds, taken in turns (ketch, aiohttp, ketch, ...) and bounded by a time
+budget. Run with::
 
     hatch run bench:python tools/bench/bench_cookies.py [--budget SECONDS]
 """
@@ -38,7 +39,10 @@ PER_DOMAIN = 10
 REQUESTS = 2000
 
 
-def build_workload(seed: int = 1) -> tuple[list[tuple[URL, list[str]]], list[URL], list[dict[str, str]]]:
+Workload = tuple[list[tuple[URL, list[str]]], list[URL], list[dict[str, str]]]
+
+
+def build_workload(seed: int = 1) -> Workload:
     """Responses (URL, Set-Cookie values), request URLs, and plain name/value mappings."""
     rng = random.Random(seed)
     responses: list[tuple[URL, list[str]]] = []
@@ -79,7 +83,10 @@ class Prepared:
         self.setup = setup
 
 
-def timed(case: Callable[[], Any] | Prepared) -> float:
+Case = Callable[[], Any] | Prepared
+
+
+def timed(case: Case) -> float:
     """One run of a case in seconds, with the garbage collector paused (as timeit does)."""
     run = case.setup() if isinstance(case, Prepared) else case
     gc.collect()
@@ -92,7 +99,7 @@ def timed(case: Callable[[], Any] | Prepared) -> float:
         gc.enable()
 
 
-def interleaved(cases: dict[str, Callable[[], Any] | Prepared], rounds: int, deadline: float) -> dict[str, float]:
+def interleaved(cases: dict[str, Case], rounds: int, deadline: float) -> dict[str, float]:
     """The fastest run of each case, taking turns so that a change in machine load (other
     processes share these cores) falls on both sides alike; stops at *deadline*."""
     best = dict.fromkeys(cases, float("inf"))
@@ -144,7 +151,7 @@ def main() -> int:
         jar = fill(make)
         return lambda: filter_all(jar)
 
-    ops: dict[str, dict[str, Callable[[], Any] | Prepared]] = {
+    ops: dict[str, dict[str, Case]] = {
         "update_cookies_from_headers": {n: (lambda m=m: fill(m)) for n, m in jars.items()},
         "update_cookies": {n: (lambda m=m: update_plain(m)) for n, m in jars.items()},
         "filter_cookies": {n: (lambda j=j: filter_all(j)) for n, j in filled.items()},

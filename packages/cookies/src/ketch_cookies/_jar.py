@@ -280,7 +280,7 @@ class CookieJar(AbstractCookieJar):
             if isinstance(value, Morsel):
                 parsed.append(cookie_from_morsel(name, value))
             else:
-                parsed.append(cookie_from_value(name, value, self._quote_cookie))  # type: ignore[arg-type]  # checked inside
+                parsed.append(cookie_from_value(name, value, self._quote_cookie))
         self._keep_all(parsed, response_url)
 
     def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:

@@ -211,7 +211,7 @@ def check_name(name: str) -> None:
         )
 
 
-def cookie_from_value(name: str, value: str, quote_cookie: bool) -> ParsedCookie:
+def cookie_from_value(name: str, value: object, quote_cookie: bool) -> ParsedCookie:
     """A cookie given by name and value (``update_cookies({"a": "b"})``).
 
     Args:

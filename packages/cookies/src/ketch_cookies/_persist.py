@@ -229,7 +229,9 @@ def load_json(path: Path, checker: Checker, now: float) -> list[StoredCookie]:
     return list(cookies.values())
 
 
-def _field(entry: dict[str, Any], name: str, kind: type | tuple[type, ...], nullable: bool = False) -> Any:
+def _field(
+    entry: dict[str, Any], name: str, kind: type | tuple[type, ...], nullable: bool = False
+) -> Any:
     value = entry[name]
     if value is None and nullable:
         return None
@@ -240,7 +242,8 @@ def _field(entry: dict[str, Any], name: str, kind: type | tuple[type, ...], null
         expected = "true or false" if kind is bool else (
             "a string" if kind is str else "a finite number"
         )
-        raise _Bad(f"field {name!r} must be {expected}{' or null' if nullable else ''}, got {value!r:.80}")
+        or_null = " or null" if nullable else ""
+        raise _Bad(f"field {name!r} must be {expected}{or_null}, got {value!r:.80}")
     return value
 
 
