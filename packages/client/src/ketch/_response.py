@@ -306,24 +306,24 @@ class ClientResponse:
         body = self._body
         if body is None:
             body = await self.read()
-        if content_type:
+        if content_type and not self._is_expected(content_type):
             raw = self._headers.get("Content-Type", "").lower()
-            if not self._is_expected(raw, content_type):
-                raise ContentTypeError(
-                    self._request_info, self.history, status=self.status,
-                    message=f"Attempt to decode JSON with unexpected mimetype: {raw}",
-                    headers=self._headers,
-                )
+            raise ContentTypeError(
+                self._request_info, self.history, status=self.status,
+                message=f"Attempt to decode JSON with unexpected mimetype: {raw}",
+                headers=self._headers,
+            )
         # Surrounding whitespace is JSON's own business; only decide "empty" here.
         if not body or body.isspace():
             return None
         return loads(body.decode(encoding or self.get_encoding()))
 
-    def _is_expected(self, raw: str, expected: str) -> bool:
+    def _is_expected(self, expected: str) -> bool:
         mtype = self.content_type
         if expected == "application/json":
             return mtype == expected or _JSON_RE.fullmatch(mtype) is not None
-        return mtype == expected.lower() or raw == expected.lower()
+        expected = expected.lower()
+        return mtype == expected or self._headers.get("Content-Type", "").lower() == expected
 
     # -- finishing -----------------------------------------------------------------------
 
