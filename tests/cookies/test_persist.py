@@ -223,10 +223,9 @@ def test_netscape_round_trip(tmp_path: Path) -> None:
     loaded, loaded_clock = make_jar()
     loaded_clock.now = clock.now
     loaded.import_netscape(path)
+    jar.clear(lambda m: m.key == "shared")  # the one cookie the format cannot hold
     for url in URLS:
-        assert sent(loaded, url) == sent(jar, url).replace('; shared="x y"', "").replace(
-            'shared="x y"', ""
-        )
+        assert sent(loaded, url) == sent(jar, url)
     sec = next(m for m in loaded if m.key == "sec")
     assert sec["httponly"] and sec["secure"] and sec["expires"] == "Tue, 14 Nov 2023 23:13:20 GMT"
 
