@@ -503,3 +503,28 @@ def test_http_versions_and_request_info() -> None:
     assert ketch.RequestInfo(info.url, "GET", info.headers, url).real_url == url
     u, method, headers, real = info  # a named tuple
     assert (u, method) == (info.url, "GET")
+
+
+async def test_an_unreleased_response_is_closed_when_collected_and_warned_in_debug() -> None:
+    import gc
+
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda loop, context: reported.append(context))
+    loop.set_debug(True)
+    try:
+        async with HTTPServer(app) as server, ketch.ClientSession() as s:
+            r = await s.get(server.url + "/big")
+            conn = r.connection
+            assert conn is not None
+            with pytest.warns(ResourceWarning, match="Unclosed response"):
+                del r
+                gc.collect()
+            assert conn.closed  # never pooled with an unread body
+            async with s.get(server.url + "/") as r2:
+                assert await r2.read() == b"hello"
+            assert server.connections == 2
+    finally:
+        loop.set_debug(False)
+        loop.set_exception_handler(None)
+    assert [c["message"] for c in reported] == ["Unclosed response"]
