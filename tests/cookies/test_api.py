@@ -221,3 +221,17 @@ def test_response_url_may_be_given_as_a_string() -> None:
     jar.update_cookies_from_headers(["a=1"], "http://example.com/")  # type: ignore[arg-type]
     jar.update_cookies({"b": "2"}, "http://example.com/")  # type: ignore[arg-type]
     assert sent(jar, "http://example.com/") == "a=1; b=2"
+
+
+def test_morsels_under_quote_cookie_false_send_their_value_as_it_is() -> None:
+    loaded: SimpleCookie = SimpleCookie()
+    loaded["m"] = "x y"  # coded as '"x y"' by the standard library
+    quoted, _ = make_jar()
+    quoted.update_cookies(loaded)
+    assert sent(quoted, "http://example.com/") == 'm="x y"'
+    plain, _ = make_jar(quote_cookie=False)
+    plain.update_cookies(loaded)
+    assert sent(plain, "http://example.com/") == "m=x y"
+    loaded["n"] = "a;b"
+    with pytest.raises(InvalidCookieError, match="'a;b' of cookie 'n'"):
+        plain.update_cookies(loaded)

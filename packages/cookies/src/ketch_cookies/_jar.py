@@ -278,7 +278,7 @@ class CookieJar(AbstractCookieJar):
         parsed: list[ParsedCookie] = []
         for name, value in items:
             if isinstance(value, Morsel):
-                parsed.append(cookie_from_morsel(name, value))
+                parsed.append(cookie_from_morsel(name, value, self._quote_cookie))
             else:
                 parsed.append(cookie_from_value(name, value, self._quote_cookie))
         self._keep_all(parsed, response_url)

@@ -243,24 +243,26 @@ def _attr(morsel: Morsel[Any], key: str) -> Any:
     return dict.get(morsel, key, "")
 
 
-def cookie_from_morsel(name: str, morsel: Morsel[Any]) -> ParsedCookie:
-    """A cookie given as a ``Morsel``: its ``coded_value`` goes on the wire.
+def cookie_from_morsel(name: str, morsel: Morsel[Any], quote_cookie: bool) -> ParsedCookie:
+    """A cookie given as a ``Morsel``.
 
-    An ``expires`` attribute that is a number means seconds from now (the standard
-    library's ``Morsel`` semantics); as text it is a cookie date.
+    Its ``coded_value`` goes on the wire; with *quote_cookie* False its ``value`` does,
+    as it is (aiohttp's meaning of ``quote_cookie=False``). An ``expires`` attribute that
+    is a number means seconds from now (the standard library's ``Morsel`` semantics); as
+    text it is a cookie date.
 
     Raises:
-        InvalidCookieError: the name or the coded value cannot be sent.
+        InvalidCookieError: the name, or the value to send, cannot be sent.
     """
     key = morsel.key if morsel.key else name
     check_name(key)
-    coded = morsel.coded_value
     value = morsel.value
+    coded = morsel.coded_value if quote_cookie else value
     if not isinstance(coded, str) or not isinstance(value, str):
         raise InvalidCookieError(f"Morsel for cookie {key!r} has no str value: {coded!r}")
     if _CTL.search(coded) or ";" in coded:
         raise InvalidCookieError(
-            f"coded value {coded!r} of cookie {key!r} holds a control character or ';'"
+            f"value {coded!r} of cookie {key!r} to send holds a control character or ';'"
         )
     cookie = ParsedCookie(key, value, coded)
     expires = _attr(morsel, "expires")
