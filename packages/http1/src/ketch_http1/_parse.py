@@ -277,7 +277,11 @@ class ResponseParser:
         lim = self._limits
         n = len(buf)
         last = buf.rfind(b"\r\n")
-        line = n - (last + 2 if last >= 0 else 0) - (1 if buf.endswith(b"\r") else 0)
+        start = last + 2 if last >= 0 else 0
+        line = n - start - (1 if buf.endswith(b"\r") else 0)
+        if state is not _DONE and state is not _CLOSED and buf.find(b"\n", start) >= 0:
+            # A line ending in a bare LF would never complete: say so now (RFC 9112 §2.2).
+            raise RemoteProtocolError(f"bare LF in response: {shorten(buf[start:])}")
         if state is _HEAD:
             if n > lim.max_head_size:
                 raise LimitExceeded("max_head_size", lim.max_head_size, n)
