@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ketch_cookies import CookieFileError, CookieLimits
 
@@ -299,3 +302,65 @@ def test_netscape_unicode_domain_is_canonicalized(tmp_path: Path) -> None:
     jar, _ = make_jar()
     jar.import_netscape(path)
     assert sent(jar, "http://www.xn--bcher-kva.example/") == "a=1"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                  max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(field=st.sampled_from(sorted(_entry())), value=json_values)
+def test_any_field_value_loads_or_raises_cookie_file_error(field: str, value: Any) -> None:
+    jar, _ = make_jar()
+    receive(jar, "http://example.com/", "before=1")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.json"
+        path.write_text(_doc(_entry(**{field: value})))
+        try:
+            jar.load(path)
+        except CookieFileError:
+            assert [m.key for m in jar] == ["before"]
+        else:
+            assert "before" not in {m.key for m in jar}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes_never_load_as_json(data: bytes) -> None:
+    jar, _ = make_jar()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.json"
+        path.write_bytes(data)
+        with pytest.raises(CookieFileError):
+            jar.load(path)
+
+
+netscape_lines = st.lists(
+    st.lists(
+        st.sampled_from(["example.com", ".example.com", "TRUE", "FALSE", "/", "/p", "0",
+                         "2000000000", "-1", "a", "b=c", "", "#HttpOnly_example.com", "é"]),
+        min_size=5, max_size=8,
+    ).map("\t".join),
+    max_size=4,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(netscape_lines)
+def test_netscape_import_is_all_or_nothing(lines: list[str]) -> None:
+    jar, _ = make_jar()
+    receive(jar, "http://example.org/", "before=1")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cookies.txt"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        try:
+            jar.import_netscape(path)
+        except CookieFileError:
+            assert [m.key for m in jar] == ["before"]
+        else:
+            assert "before" in {m.key for m in jar}
