@@ -35,7 +35,7 @@ from collections import deque
 
 from multidict import CIMultiDictProxy
 
-from ._decompress import Decoder, decoder_for, split_codings
+from ._decompress import Decoder, decoder_for
 from ._events import Data, EndOfMessage, Event, InformationalResponse, RawHeaders, Response
 from ._exceptions import (
     DecompressionError,
@@ -90,6 +90,10 @@ _CHUNK_LINE = re.compile(
 )
 _MAX_DRAIN_STEPS = 100_000
 _DEFAULT_LIMITS = Limits()
+# Events are immutable, so the two common ends of a message are shared.
+_END_KEEP = EndOfMessage(EMPTY_FIELDS, (), True)
+_END_CLOSE = EndOfMessage(EMPTY_FIELDS, (), False)
+_UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
 
 
 class ResponseParser:
@@ -154,7 +158,9 @@ class ResponseParser:
             method: the request method (HEAD and CONNECT change how the response is framed).
             decompress: decode the body's Content-Encoding (gzip, deflate, br, zstd).
         """
-        self._pending.append((method.upper(), decompress))
+        if method not in _UPPER_METHODS:
+            method = method.upper()
+        self._pending.append((method, decompress))
 
     def close_after_response(self) -> None:
         """Mark the connection as not reusable once the current response ends.
@@ -313,69 +319,35 @@ class ResponseParser:
                     return pos
                 pos = self._head(d, pos, hend, events)
             elif state is _LENGTH or state is _CDATA:
-                if self._decoder is not None and not self._drain(events):
+                pos = self._framed_body(d, pos, events)
+                if self._state is state:
                     return pos
-                r = self._remaining
-                if r == 0:
-                    if state is _LENGTH:
-                        self._finish(events, EMPTY_FIELDS, ())
-                    else:
-                        self._state = _CCRLF
-                    continue
-                n = end - pos
-                if n == 0:
-                    return pos
-                if n <= r:
-                    chunk = d[pos:] if pos else d
-                else:
-                    n = r
-                    chunk = d[pos:pos + n]
-                pos += n
-                self._remaining = r - n
-                self._received += n
-                # The piece that completes an HTTP chunk says so (StreamReader.readchunk).
-                last = r == n and state is _CDATA
-                if self._decoder is None:
-                    events.append(Data(chunk, True) if last else Data(chunk))
-                else:
-                    self._decode(chunk, events, last)
             elif state is _CSIZE:
                 pos = self._chunks(d, pos, events)
                 if self._state is _CSIZE:
                     return pos
             elif state is _CCRLF:
-                if end - pos < 2:
-                    if pos < end and d[pos] != 13:
-                        self._bad_chunk_end(d, pos)
+                if end - pos < 2 or d[pos] != 13 or d[pos + 1] != 10:
+                    if d[pos:pos + 2] != b"\r\n"[:end - pos]:
+                        raise RemoteProtocolError(
+                            f"chunk data not followed by CRLF: {shorten(d[pos:pos + 20])}"
+                        )
                     return pos
-                if d[pos] != 13 or d[pos + 1] != 10:
-                    self._bad_chunk_end(d, pos)
                 pos += 2
                 self._state = _CSIZE
             elif state is _TRAILERS:
                 if self._decoder is not None and not self._drain(events):
                     return pos
-                if d.startswith(b"\r\n\r\n", pos):
+                if not d.startswith(b"\r\n\r\n", pos):
+                    tend = d.find(b"\r\n\r\n", pos)
+                    if tend < 0:
+                        return pos
+                    pos = self._trailers(d, pos, tend, events)
+                else:
                     pos += 4
                     self._finish(events, EMPTY_FIELDS, ())
-                    continue
-                tend = d.find(b"\r\n\r\n", pos)
-                if tend < 0:
-                    return pos
-                pos = self._trailers(d, pos, tend, events)
             elif state is _UNTIL_CLOSE:
-                if self._decoder is not None and not self._drain(events):
-                    return pos
-                if pos < end:
-                    chunk = d[pos:] if pos else d
-                    self._received += end - pos
-                    pos = end
-                    if self._decoder is None:
-                        events.append(Data(chunk))
-                    else:
-                        self._decode(chunk, events)
-                        continue
-                return pos
+                return self._until_close(d, pos, events)
             elif state is _SWITCHED:
                 return pos
             else:  # DONE, CLOSED: nothing may follow
@@ -385,6 +357,53 @@ class ResponseParser:
                         f"Connection: close or was not reusable): {shorten(d[pos:])}"
                     )
                 return pos
+
+    def _framed_body(self, d: bytes, pos: int, events: list[Event]) -> int:
+        """A Content-Length body or one chunk's data: hand on what is here."""
+        state = self._state
+        end = len(d)
+        while True:
+            if self._decoder is not None and not self._drain(events):
+                return pos
+            r = self._remaining
+            if r == 0:
+                if state is _LENGTH:
+                    self._finish(events, EMPTY_FIELDS, ())
+                else:
+                    self._state = _CCRLF
+                return pos
+            n = end - pos
+            if n == 0:
+                return pos
+            if n <= r:
+                chunk = d[pos:] if pos else d
+            else:
+                n = r
+                chunk = d[pos:pos + n]
+            pos += n
+            self._remaining = r - n
+            self._received += n
+            # The piece that completes an HTTP chunk says so (StreamReader.readchunk).
+            last = r == n and state is _CDATA
+            if self._decoder is None:
+                events.append(Data(chunk, True) if last else Data(chunk))
+            else:
+                self._decode(chunk, events, last)
+
+    def _until_close(self, d: bytes, pos: int, events: list[Event]) -> int:
+        end = len(d)
+        if self._decoder is None:
+            if pos < end:
+                events.append(Data(d[pos:] if pos else d))
+                self._received += end - pos
+            return end
+        if not self._drain(events):
+            return pos
+        if pos < end:
+            self._received += end - pos
+            self._decode(d[pos:] if pos else d, events)
+            self._drain(events)
+        return end
 
     def _head(self, d: bytes, pos: int, hend: int, events: list[Event]) -> int:
         lim = self._limits
@@ -426,8 +445,12 @@ class ResponseParser:
             if length:
                 events.append(Data(d[pos:pos + length]))
                 self._received = length
-            events.append(EndOfMessage(EMPTY_FIELDS, (), keep_alive))
-            self._state = _HEAD if keep_alive else _DONE
+            if keep_alive:
+                events.append(_END_KEEP)
+                self._state = _HEAD
+            else:
+                events.append(_END_CLOSE)
+                self._state = _DONE
             return pos + length
         else:
             self._remaining = length
@@ -465,10 +488,6 @@ class ResponseParser:
             self._remaining = size
             self._state = _CDATA
             return start
-
-    @staticmethod
-    def _bad_chunk_end(d: bytes, pos: int) -> None:
-        raise RemoteProtocolError(f"chunk data not followed by CRLF: {shorten(d[pos:pos + 20])}")
 
     def _trailers(self, d: bytes, pos: int, tend: int, events: list[Event]) -> int:
         lim = self._limits
@@ -514,7 +533,10 @@ class ResponseParser:
             self._decoder.finish()
             self._decoder = None
         keep_alive = self._keep_alive and not self._close_after
-        events.append(EndOfMessage(trailers, raw, keep_alive))
+        if raw:
+            events.append(EndOfMessage(trailers, raw, keep_alive))
+        else:
+            events.append(_END_KEEP if keep_alive else _END_CLOSE)
         self._state = _HEAD if keep_alive else _DONE
 
     def _at_eof(self, events: list[Event]) -> None:
