@@ -59,9 +59,21 @@ class Response:
     """The head of the final response.
 
     Attributes:
+        status, reason, version: from the status line (``version`` is ``(1, 0)`` or
+            ``(1, 1)``; a higher HTTP/1 minor version counts as 1.1, RFC 9112 §2.6).
+        headers: the fields, case-insensitive; values are decoded as UTF-8 with
+            ``surrogateescape`` (``value.encode("utf-8", "surrogateescape")`` gives the bytes).
+        raw_headers: ``(name, value)`` bytes as received (values trimmed, obs-fold
+            replaced by one space).
         keep_alive: whether the response's own framing allows reusing the connection
-            (``Connection: close``, HTTP/1.0 without keep-alive, read-until-close bodies
-            make it False). :attr:`EndOfMessage.keep_alive` is the final word.
+            (``Connection: close``, HTTP/1.0 without keep-alive, read-until-close bodies,
+            Transfer-Encoding with Content-Length make it False; so do 101 and a 2xx to
+            CONNECT, after which the connection is a tunnel). :attr:`EndOfMessage.keep_alive`
+            is the final word.
+        chunked: the body uses the chunked transfer coding.
+        content_length: the number of body bytes that follow (0 when the response has
+            no body: HEAD, 204, 304), or None when not known in advance (chunked,
+            read until close, tunnels).
     """
 
     status: int
