@@ -66,6 +66,15 @@ def test_switch_hands_back_the_following_bytes_untouched(method: str, head: byte
         assert parser.feed_eof() == []
 
 
+def test_bytes_fed_after_a_switch_are_kept_for_the_new_protocol() -> None:
+    parser = h1.ResponseParser()
+    parser.start_response("GET")
+    parser.feed(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nab")
+    assert parser.feed(b"cd") == []
+    assert parser.trailing_data() == b"abcd"
+    assert parser.trailing_data() == b""
+
+
 def test_pipelined_methods_are_matched_in_order() -> None:
     parser = h1.ResponseParser()
     parser.start_response("HEAD")

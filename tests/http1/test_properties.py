@@ -109,13 +109,23 @@ def test_random_bytes_raise_only_ketch_errors(data: bytes, method: str, decompre
             pass
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=200))
-def test_random_gzip_bodies_raise_only_decompression_errors(junk: bytes) -> None:
-    body = gzip.compress(b"payload")[:10] + junk
-    data = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+PREFIXES = {
+    "gzip": gzip.compress(b"payload")[:10],
+    "deflate": b"\x78\x9c",
+    "br": b"",
+    "zstd": b"(\xb5/\xfd",
+    "gzip, br": b"",
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(PREFIXES)), st.binary(max_size=200), st.integers(1, 50))
+def test_random_compressed_bodies_raise_only_decompression_errors(encoding: str, junk: bytes, step: int) -> None:
+    body = PREFIXES[encoding] + junk
+    data = (b"HTTP/1.1 200 OK\r\nContent-Encoding: " + encoding.encode()
+            + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     try:
-        drive([data], decompress=True)
+        drive([data[i:i + step] for i in range(0, len(data), step)], decompress=True)
     except h1.DecompressionError:
         pass
 
