@@ -235,3 +235,23 @@ def test_events_summary_is_the_same_for_whole_and_split_compressed_chunks() -> N
     split = summarize(drive([data[i:i + 3] for i in range(0, len(data), 3)], decompress=True)[0])
     assert b"".join(x[1] for x in whole if x[0] == "data") == TEXT
     assert b"".join(x[1] for x in split if x[0] == "data") == TEXT
+
+
+def test_nested_bomb_keeps_every_stage_bounded() -> None:
+    # gzip inside gzip: 64 MiB of zeros in a few kilobytes.
+    plain_size = 64 * 1024 * 1024
+    inner = gzip.compress(b"\0" * plain_size, 9)
+    body = gzip.compress(inner, 9)
+    parser = h1.ResponseParser(h1.Limits(max_decompressed_chunk=1 << 20))
+    parser.start_response("GET", decompress=True)
+    events = parser.feed(response("gzip, gzip", body))
+    total = 0
+    for _ in range(1000):
+        produced = sum(len(e.data) for e in events if isinstance(e, h1.Data))
+        assert produced <= 1 << 20
+        total += produced
+        if not parser.output_pending:
+            break
+        events = parser.feed(b"")
+    assert total == plain_size
+    assert isinstance(events[-1], h1.EndOfMessage)

@@ -240,23 +240,40 @@ class _ZstdDecoder:
 class _Chain:
     """Stacked encodings: the last one applied by the server is undone first."""
 
-    __slots__ = ("_decoders",)
+    __slots__ = ("_decoders", "_in")
 
     def __init__(self, decoders: list[Decoder]) -> None:
         self._decoders = decoders
+        self._in = b""  # input held while a later stage still has output to give
 
     @property
     def needs_input(self) -> bool:
-        return all(d.needs_input for d in self._decoders)
+        return not self._in and all(d.needs_input for d in self._decoders)
 
     def decompress(self, data: bytes, max_length: int) -> bytes:
-        # Each stage's output is bounded by max_length, so no stage hands on more
-        # than that per call; what a later stage cannot use yet stays inside it.
-        for d in self._decoders:
-            data = d.decompress(data, max_length)
-        return data
+        # Start at the last stage that has output ready, so a stage is given input
+        # only once it has handed out all it had: no stage piles up input between
+        # calls (a gzip inside a gzip stays bounded).
+        decoders = self._decoders
+        first = 0
+        for i in range(len(decoders) - 1, 0, -1):
+            if not decoders[i].needs_input:
+                first = i
+                break
+        if first:
+            self._in += data
+            out = decoders[first].decompress(b"", max_length)
+        else:
+            inp = self._in + data if self._in else data
+            self._in = b""
+            out = decoders[0].decompress(inp, max_length)
+        for d in decoders[first + 1:]:
+            out = d.decompress(out, max_length)
+        return out
 
     def finish(self) -> None:
+        if self._in:
+            raise DecompressionError("stacked content codings ended with input left over")
         for d in self._decoders:
             d.finish()
 
