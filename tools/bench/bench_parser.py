@@ -87,7 +87,8 @@ CASES = {
 
 def run_ketch(pieces: list[bytes]) -> int:
     parser = ketch_http1.ResponseParser()
-    parser.start_response("GET")
+    # Decompression on, as aiohttp's parsers below (auto_decompress=True) and ketch's client.
+    parser.start_response("GET", decompress=True)
     n = 0
     for piece in pieces:
         for ev in parser.feed(piece):

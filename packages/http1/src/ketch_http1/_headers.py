@@ -17,7 +17,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from ._events import RawHeaders
 from ._exceptions import LimitExceeded, RemoteProtocolError, shorten
 
-__all__ = ["parse_fields", "parse_status_line", "EMPTY_FIELDS", "is_token"]
+__all__ = ["parse_fields", "parse_status_line", "EMPTY_FIELDS", "STATUS_CACHE", "is_token"]
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # RFC 9110 §5.1: field-name = token.
@@ -34,8 +34,8 @@ _BAD_BYTE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _STATUS_RE = re.compile(rb"HTTP/1\.([0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")
 
 # Status lines repeat ("HTTP/1.1 200 OK"): their parse is remembered, boundedly.
-_STATUS_CACHE: dict[bytes, tuple[tuple[int, int], int, str]] = {}
-_STATUS_CACHE_SIZE = 256
+STATUS_CACHE: dict[bytes, tuple[tuple[int, int], int, str]] = {}
+STATUS_CACHE_SIZE = 256
 _CACHED_LINE_MAX = 64
 
 EMPTY_FIELDS: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
@@ -147,12 +147,12 @@ def parse_status_line(data: bytes, start: int, end: int) -> tuple[tuple[int, int
     """
     if end - start <= _CACHED_LINE_MAX:
         line = data[start:end]
-        parsed = _STATUS_CACHE.get(line)
+        parsed = STATUS_CACHE.get(line)
         if parsed is not None:
             return parsed
         parsed = _parse_status_line(data, start, end)
-        if len(_STATUS_CACHE) < _STATUS_CACHE_SIZE:
-            _STATUS_CACHE[line] = parsed
+        if len(STATUS_CACHE) < STATUS_CACHE_SIZE:
+            STATUS_CACHE[line] = parsed
         return parsed
     return _parse_status_line(data, start, end)
 

@@ -46,7 +46,7 @@ from ._exceptions import (
     shorten,
 )
 from ._framing import response_framing
-from ._headers import EMPTY_FIELDS, parse_fields, parse_status_line
+from ._headers import EMPTY_FIELDS, STATUS_CACHE, parse_fields, parse_status_line
 from ._limits import Limits
 
 __all__ = ["ResponseParser", "ParserState"]
@@ -412,7 +412,10 @@ class ResponseParser:
         eol = d.find(b"\r\n", pos)
         if eol - pos > lim.max_line_size:
             raise LimitExceeded("max_line_size", lim.max_line_size, eol - pos)
-        version, status, reason = parse_status_line(d, pos, eol)
+        status_line = STATUS_CACHE.get(d[pos:eol])
+        version, status, reason = (
+            status_line if status_line is not None else parse_status_line(d, pos, eol)
+        )
         headers, raw = parse_fields(d, eol, hend, lim.max_field_size, lim.max_headers)
         if not self._pending:
             raise RemoteProtocolError(
