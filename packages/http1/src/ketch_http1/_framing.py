@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from multidict import CIMultiDictProxy
 
-from ._decompress import split_codings
+from ._decompress import SUPPORTED_ENCODINGS, split_codings
 from ._exceptions import RemoteProtocolError
 
 __all__ = ["Framing", "response_framing", "parse_content_length"]
 
-_DECODABLE = frozenset(("gzip", "x-gzip", "deflate", "br", "zstd", "identity"))
+_DECODABLE = frozenset(SUPPORTED_ENCODINGS)
 _MAX_LENGTH_DIGITS = 18
 
 

@@ -17,7 +17,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from ._events import RawHeaders
 from ._exceptions import LimitExceeded, RemoteProtocolError, shorten
 
-__all__ = ["parse_fields", "parse_status_line", "EMPTY_FIELDS", "STATUS_CACHE", "is_token"]
+__all__ = ["parse_fields", "parse_status_line", "EMPTY_FIELDS", "STATUS_CACHE"]
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # RFC 9110 §5.1: field-name = token.
@@ -39,11 +39,6 @@ STATUS_CACHE_SIZE = 256
 _CACHED_LINE_MAX = 64
 
 EMPTY_FIELDS: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
-
-
-def is_token(value: bytes) -> bool:
-    """True when *value* is an RFC 9110 token."""
-    return _TOKEN_RE.fullmatch(value) is not None
 
 
 def parse_fields(
