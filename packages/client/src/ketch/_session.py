@@ -76,6 +76,7 @@ _ACCEPT_ENCODING = ", ".join(
 # a pooled one turns out to have been closed by the server.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+_HOST_SLOT = (("Host", ""),)
 
 
 class _Sentinel:
@@ -113,7 +114,7 @@ class _Call:
 
     __slots__ = ("skip", "encoding", "expect100", "ssl", "server_hostname", "chain",
                  "allow_redirects", "max_redirects", "proxy", "proxy_auth", "proxy_headers",
-                 "opts", "deadline", "hop_method", "hop_url")
+                 "opts", "deadline", "hop_method", "hop_url", "headers", "skip_extra")
 
     def __init__(self, skip: frozenset[str], encoding: str | None, expect100: bool, ssl: Any,
                  server_hostname: str | None, chain: tuple[ClientMiddlewareType, ...],
@@ -132,6 +133,8 @@ class _Call:
         self.proxy_headers = proxy_headers
         self.opts = opts
         self.deadline: float | None = None
+        self.headers: Any = None
+        self.skip_extra: frozenset[str] | None = None
         # The hop under way, kept only when traced: on_request_exception reports it.
         self.hop_method = ""
         self.hop_url: URL | None = None
@@ -251,8 +254,8 @@ class ClientSession:
         self._proxy_active = proxy is not None or trust_env
         self._auto_version = -1
         self._auto: CIMultiDict[str] = CIMultiDict()
-        self._host_cache: dict[tuple[str, str, int | None], str] = {}
-        self._key_cache: dict[tuple[str, int, bool], ConnectionKey] = {}
+        # (scheme, authority) -> (Host value, default ConnectionKey): per origin, once.
+        self._origins: dict[tuple[str, str], tuple[str, ConnectionKey]] = {}
         self._opts = _HopOptions(timeout, True, auto_decompress, read_bufsize, self._limits, None)
         self._closed = False
 
@@ -433,36 +436,32 @@ class ClientSession:
             self._auto_version = version
         return self._auto
 
-    def _host_value(self, url: URL) -> str:
-        scheme = url.scheme
-        raw_host = url.raw_host
-        assert raw_host is not None
-        port = url.explicit_port
-        cache_key = (scheme, raw_host, port)
-        value = self._host_cache.get(cache_key)
-        if value is None:
-            value = h1.host_header(raw_host, port, _DEFAULT_PORTS[scheme])
-            if len(self._host_cache) < 1024:
-                self._host_cache[cache_key] = value
-        return value
+    def _origin(self, url: URL) -> tuple[str, ConnectionKey]:
+        """The Host value and the default connection key for *url*'s origin (cached)."""
+        cache_key = (url.scheme, url.raw_authority)
+        found = self._origins.get(cache_key)
+        if found is None:
+            raw_host = url.raw_host
+            assert raw_host is not None
+            is_ssl = url.scheme == "https"
+            default_port = 443 if is_ssl else 80
+            host = h1.host_header(raw_host, url.explicit_port, default_port)
+            found = (host, ConnectionKey(raw_host, url.port or default_port, is_ssl))
+            if len(self._origins) >= 1024:
+                self._origins.clear()
+            self._origins[cache_key] = found
+        return found
 
     def _connection_key(self, req: ClientRequest) -> ConnectionKey:
+        proxy = req.proxy
+        if req.ssl is True and req.server_hostname is None and proxy is None:
+            return self._origin(req.url)[1]
         url = req.url
         host = url.raw_host
         assert host is not None
         is_ssl = url.scheme == "https"
-        port = url.port or (443 if is_ssl else 80)
-        proxy = req.proxy
-        if req.ssl is True and req.server_hostname is None and proxy is None:
-            ck = (host, port, is_ssl)
-            key = self._key_cache.get(ck)
-            if key is None:
-                key = ConnectionKey(host, port, is_ssl)
-                if len(self._key_cache) < 1024:
-                    self._key_cache[ck] = key
-            return key
         return ConnectionKey(
-            host, port, is_ssl, req.ssl, req.server_hostname,
+            host, url.port or (443 if is_ssl else 80), is_ssl, req.ssl, req.server_hostname,
             str(proxy) if proxy is not None else None,
             req.proxy_auth if proxy is not None else None,
             req.proxy_headers if proxy is not None and req.proxy_headers else None,
@@ -577,12 +576,12 @@ class ClientSession:
         url = self._build_url(str_or_url)
         if params:
             url = url.extend_query(params)
-        payload: BodyPayload | None
+        payload: BodyPayload | None = None
         if json is not None:
             payload = JsonPayload(json, dumps=self._json_serialize)
-        else:
+        elif data is not None:
             payload = to_payload(data)
-        encoding = compressor_for(compress)
+        encoding = compressor_for(compress) if compress else None
 
         opts = self._opts
         if timeout is not _SENTINEL:
@@ -600,19 +599,33 @@ class ClientSession:
                 or max_headers is not None):
             opts = self._custom_options(timeout, read_until_eof, read_bufsize, auto_decompress,
                                         max_line_size, max_field_size, max_headers, traces)
-        base_headers = self._request_headers(headers, skip_auto_headers)
         skip = self._skip_auto_headers
+        skip_extra: frozenset[str] | None = None
         if skip_auto_headers is not None:
-            skip = skip | frozenset(h.lower() for h in skip_auto_headers)
+            skip = skip_extra = skip | frozenset(h.lower() for h in skip_auto_headers)
+        if headers and not isinstance(headers, (MultiDict, CIMultiDict)):
+            headers = CIMultiDict(headers)
+        base_headers = self._request_headers(headers, skip_extra)
 
+        first_headers = base_headers
         if traces:
+            # What the request asked for, before this hop's Host, credentials and framing;
+            # aiohttp lets on_request_start change it, for every hop.
+            base_headers = base_headers.copy()
+            base_headers.popall("Host", None)
             for t in traces:
                 await t.send_request_start(method, url, base_headers)
+            headers = base_headers
+            first_headers = self._request_headers(headers, skip_extra)
         call = _Call(skip, encoding, expect100, True if ssl is None else ssl, server_hostname,
                      self._middlewares if middlewares is None else tuple(middlewares),
                      allow_redirects, max_redirects, proxy, proxy_auth, proxy_headers, opts)
-        deadline = call.deadline = deadline_after(self._loop.time(), timeout.total,
-                                                  timeout.ceil_threshold)
+        call.headers = headers
+        call.skip_extra = skip_extra
+        total = timeout.total
+        deadline = call.deadline = (
+            None if total is None
+            else deadline_after(self._loop.time(), total, timeout.ceil_threshold))
         rfs = self._raise_for_status if raise_for_status is None else raise_for_status
         try:
             # Connecting is bounded by what is left of the total (see _send) and the
@@ -623,11 +636,11 @@ class ClientSession:
                 call.chain or traces or self._proxy_active or proxy is not None
                 or (payload is not None and payload.body is None) or callable(rfs)
             ):
-                resp = await self._follow(call, method, url, base_headers, payload, cookies,
+                resp = await self._follow(call, method, url, first_headers, payload, cookies,
                                           auth, chunked)
             else:
                 async with asyncio.timeout_at(deadline):
-                    resp = await self._follow(call, method, url, base_headers, payload, cookies,
+                    resp = await self._follow(call, method, url, first_headers, payload, cookies,
                                               auth, chunked)
             if rfs:
                 try:
@@ -677,18 +690,20 @@ class ClientSession:
             self._read_bufsize if read_bufsize is None else read_bufsize, limits, traces,
         )
 
-    def _request_headers(self, headers: Any, skip_auto_headers: Iterable[str] | None) -> CIMultiDict[str]:
-        """Session defaults and auto headers, overridden by the request's own headers."""
+    def _request_headers(self, headers: Any, skip_extra: frozenset[str] | None) -> CIMultiDict[str]:
+        """One hop's headers before credentials and body: Host (a placeholder filled per
+        hop, first as RFC 9112 §3.2 asks), session defaults and auto headers, then the
+        request's own headers, which win."""
         auto = self._auto_headers()
-        if skip_auto_headers is not None:
-            extra = frozenset(h.lower() for h in skip_auto_headers)
-            result = CIMultiDict((k, v) for k, v in auto.items()
-                                 if k.lower() not in extra or k in self._default_headers)
+        skip = self._skip_auto_headers if skip_extra is None else skip_extra
+        result: CIMultiDict[str] = CIMultiDict() if "host" in skip else CIMultiDict(_HOST_SLOT)
+        if skip_extra is None:
+            result.extend(auto)
         else:
-            result = auto.copy()
+            defaults = self._default_headers
+            result.extend((k, v) for k, v in auto.items()
+                          if k.lower() not in skip_extra or k in defaults)
         if headers:
-            if not isinstance(headers, (MultiDict, CIMultiDict)):
-                headers = CIMultiDict(headers)
             result.update(headers)
         return result
 
@@ -709,8 +724,22 @@ class ClientSession:
         jar = self._cookie_jar
         traces = opts.traces
         retried = False
+        hop_headers: CIMultiDict[str] | None = base_headers
+        drop_body = False
         while True:
-            hop_url, url_auth = _strip_auth(url)
+            if hop_headers is None:
+                # A later hop (redirect or retry) starts again from what was asked for.
+                hop_headers = self._request_headers(call.headers, call.skip_extra)
+                if drop_body:
+                    hop_headers.popall("Content-Length", None)
+                    hop_headers.popall("Transfer-Encoding", None)
+                if crossed:
+                    for name in _CREDENTIAL_HEADERS:
+                        hop_headers.popall(name, None)
+            if url.raw_user is None and url.raw_password is None:
+                hop_url, url_auth = url, None
+            else:
+                hop_url, url_auth = _strip_auth(url)
             if traces:
                 call.hop_method, call.hop_url = method, hop_url
             if url_auth is not None and auth is not None and not history:
@@ -728,10 +757,11 @@ class ClientSession:
                     hop_url, proxy=call.proxy, proxy_auth=call.proxy_auth,
                     proxy_headers=call.proxy_headers)
                 if (hop_auth is None and self._trust_env and hop_url.host is not None
-                        and "Authorization" not in base_headers):
+                        and "Authorization" not in hop_headers):
                     hop_auth = await self._proxy.netrc_auth(hop_url.host)
-            req = self._make_request(call, method, hop_url, url, base_headers, payload, cookies,
+            req = self._make_request(call, method, hop_url, url, hop_headers, payload, cookies,
                                      hop_auth, jar, chunked, proxy_info)
+            hop_headers = None
             try:
                 resp = await (handler(req) if chain else self._send(req, call))
             except (ServerDisconnectedError, ClientOSError) as exc:
@@ -774,14 +804,11 @@ class ClientSession:
             else:
                 payload = None
                 chunked = None
-                base_headers.popall("Content-Length", None)
-                base_headers.popall("Transfer-Encoding", None)
+                drop_body = True
             if not hop.same_origin:
                 crossed = True
                 auth = None
                 cookies = None
-                for name in _CREDENTIAL_HEADERS:
-                    base_headers.popall(name, None)
             resp.release()
             method = hop.method
             url = hop.url
@@ -791,25 +818,22 @@ class ClientSession:
 
     def _make_request(
         self, call: _Call, method: str, hop_url: URL, original_url: URL,
-        base_headers: CIMultiDict[str], payload: BodyPayload | None, cookies: Any,
+        hdrs: CIMultiDict[str], payload: BodyPayload | None, cookies: Any,
         auth: BasicAuth | None, jar: AbstractCookieJar, chunked: bool | None,
         proxy_info: ProxyInfo | None,
     ) -> ClientRequest:
-        """One hop's request with every header in place."""
-        skip = call.skip
-        hdrs: CIMultiDict[str] = CIMultiDict()
-        if "Host" not in base_headers and "host" not in skip:
-            hdrs["Host"] = self._host_value(hop_url)
-        hdrs.extend(base_headers)
+        """One hop's request, completing *hdrs* (from :meth:`_request_headers`) in place."""
+        if hdrs.get("Host") == "":
+            hdrs["Host"] = self._origin(hop_url)[0]
+        if auth is not None and "Authorization" in hdrs:
+            raise ValueError(
+                "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
+                "encoded in URL")
         cookie = _cookie_header(jar, hop_url, cookies) if (cookies or len(jar)) else None
         if cookie:
             existing = hdrs.get("Cookie")
             hdrs["Cookie"] = f"{existing}; {cookie}" if existing else cookie
         if auth is not None:
-            if "Authorization" in base_headers:
-                raise ValueError(
-                    "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
-                    "encoded in URL")
             hdrs["Authorization"] = auth.encode()
         if call.expect100:
             hdrs["Expect"] = "100-continue"
@@ -824,7 +848,7 @@ class ClientSession:
             method, fragmentless, hdrs, body=payload, original_url=original_url, auth=auth,
             version=self._version, compress=call.encoding, chunked=chunked,
             expect100=call.expect100, ssl=call.ssl, server_hostname=call.server_hostname,
-            session=self, skip_auto_headers=skip, traces=call.opts.traces,
+            session=self, skip_auto_headers=call.skip, traces=call.opts.traces,
         )
         if proxy_info is not None:
             req.proxy = proxy_info.url
