@@ -108,7 +108,7 @@ class ClientRequest:
         "method", "url", "original_url", "headers", "auth", "version", "compress",
         "chunked", "expect100", "ssl", "server_hostname", "proxy", "proxy_auth",
         "proxy_headers", "session", "_body", "_info", "_body_headers", "_auto_chunked",
-        "_skip", "_traces", "_key", "_target",
+        "_skip", "_traces",
     )
 
     def __init__(
@@ -148,8 +148,6 @@ class ClientRequest:
         self._skip = skip_auto_headers
         self._traces = traces
         self._info: RequestInfo | None = None
-        self._key: Any = None
-        self._target: str | None = None
         self._body: BodyPayload | None = None
         self._body_headers: list[str] = []
         self._auto_chunked = False
@@ -249,13 +247,12 @@ class ClientRequest:
             ValueError: CR, LF or NUL in the method, target, a header name or value, or an
                 unsupported version; nothing has been sent.
         """
-        target = self._target
-        if target is None:
-            if self.proxy is not None and self.url.scheme == "http":
-                # RFC 9112 §3.2.2: absolute-form when talking to a forward proxy.
-                target = str(self.url.with_fragment(None))
-            else:
-                target = self.url.raw_path_qs or "/"
+        self._info = None  # a middleware may have changed the request since it was viewed
+        if self.proxy is not None and self.url.scheme == "http":
+            # RFC 9112 §3.2.2: absolute-form when talking to a forward proxy.
+            target = str(self.url.with_fragment(None))
+        else:
+            target = self.url.raw_path_qs or "/"
         return h1.serialize_head(self.method, target, self.headers.items(), self.version)
 
 
