@@ -229,14 +229,36 @@ async def test_request_trace_signals_in_order() -> None:
     assert ctxs[0] == {"id": 7}
 
 
-async def test_server_closing_mid_body_upload_is_a_client_error() -> None:
+async def _fault_server(mode: str) -> asyncio.Server:
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
-        sock = writer.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        if mode == "garbage":
+            writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+            await writer.drain()
+        elif mode == "close":
+            pass
+        else:  # reset: RST instead of FIN
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            b"\x01\x00\x00\x00\x00\x00\x00\x00")
         writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    return await asyncio.start_server(serve, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize(
+    ("mode", "data", "exc"),
+    [
+        ("reset", "stream", ketch.ClientConnectionError),
+        ("close", None, ketch.ServerDisconnectedError),
+        ("reset", None, ketch.ClientConnectionError),
+        ("garbage", None, ketch.ClientResponseError),
+    ],
+)
+async def test_faults_raise_documented_errors_and_free_the_slot(
+    mode: str, data: str | None, exc: type[Exception]
+) -> None:
+    server = await _fault_server(mode)
     port = server.sockets[0].getsockname()[1]
 
     async def endless() -> AsyncIterator[bytes]:
@@ -244,10 +266,17 @@ async def test_server_closing_mid_body_upload_is_a_client_error() -> None:
             yield b"z" * 65536
 
     try:
-        async with ketch.ClientSession() as s:
-            with pytest.raises(ketch.ClientConnectionError):
-                await s.post(f"http://127.0.0.1:{port}/", data=endless())
-            assert s.connector._acquired == 0 if hasattr(s.connector, "_acquired") else True
+        async with HTTPServer(ok) as good, ketch.ClientSession(
+            connector=ketch.TCPConnector(limit=1)
+        ) as s:
+            with pytest.raises(exc) as info:
+                await s.post(f"http://127.0.0.1:{port}/",
+                             data=endless() if data == "stream" else b"small")
+            assert info.value.__cause__ is not None or mode != "garbage"
+            # The failed connection gave its only slot back: this would otherwise wait
+            # for the slot and fail with PoolTimeoutError.
+            resp = await s.get(good.url, timeout=ketch.ClientTimeout(connect=2))
+            assert await resp.read() == b"ok"
     finally:
         server.close()
         await server.wait_closed()

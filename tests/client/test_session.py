@@ -385,3 +385,27 @@ async def test_session_properties_follow_aiohttp() -> None:
         assert s.auth is None
     async with ketch.ClientSession() as s:
         assert s.timeout == ketch.ClientTimeout(total=300, sock_connect=30)
+
+
+async def test_cancelled_request_closes_its_connection_and_frees_the_slot() -> None:
+    started = asyncio.Event()
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        if req.target == "/stall":
+            started.set()
+            await asyncio.sleep(30)
+        return Reply(body=b"ok")
+
+    async with HTTPServer(handler) as server, ketch.ClientSession(
+        connector=ketch.TCPConnector(limit=1)
+    ) as s:
+        await (await s.get(server.url + "/warm")).read()
+        task = asyncio.ensure_future(s.get(server.url + "/stall"))
+        await asyncio.wait_for(started.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        resp = await s.get(server.url + "/after", timeout=ketch.ClientTimeout(connect=2))
+        assert await resp.read() == b"ok"
+    # The connection that saw the cancellation was closed, not pooled: a new one was made.
+    assert server.connections == 2
