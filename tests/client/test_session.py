@@ -409,3 +409,47 @@ async def test_cancelled_request_closes_its_connection_and_frees_the_slot() -> N
         assert await resp.read() == b"ok"
     # The connection that saw the cancellation was closed, not pooled: a new one was made.
     assert server.connections == 2
+
+
+async def test_trust_env_takes_target_credentials_from_netrc(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login nuser password npass\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                 "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    async with HTTPServer(echo) as server:
+        async with ketch.ClientSession(trust_env=True) as s:
+            got = await (await s.get(server.url)).json()
+            assert header(got, "Authorization") == ketch.BasicAuth("nuser", "npass").encode()
+            # An explicit Authorization header wins over .netrc.
+            got = await (await s.get(server.url, headers={"Authorization": "Bearer t"})).json()
+            assert header(got, "Authorization") == "Bearer t"
+        async with ketch.ClientSession() as s:
+            got = await (await s.get(server.url)).json()
+            assert header(got, "Authorization") is None  # only with trust_env
+
+
+async def test_response_limits_and_decompression_per_request() -> None:
+    import gzip
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        if req.target == "/long":
+            return Reply(headers=[("X-Long", "v" * 500)], body=b"x")
+        return Reply(body=gzip.compress(b"plain text"), headers=[("Content-Encoding", "gzip")])
+
+    async with HTTPServer(handler) as server, ketch.ClientSession() as s:
+        assert await (await s.get(server.url + "/gz")).read() == b"plain text"
+        raw = await (await s.get(server.url + "/gz", auto_decompress=False)).read()
+        assert gzip.decompress(raw) == b"plain text"
+        assert await (await s.get(server.url + "/long")).read() == b"x"
+        with pytest.raises(ketch.ClientResponseError) as info:
+            await s.get(server.url + "/long", max_field_size=100)
+        assert info.value.status == 400
+    async with HTTPServer(handler) as server, ketch.ClientSession(max_field_size=100) as s:
+        with pytest.raises(ketch.ClientResponseError):
+            await s.get(server.url + "/long")
+        assert await (await s.get(server.url + "/long", max_field_size=1000)).read() == b"x"
