@@ -409,3 +409,24 @@ async def test_request_and_response_classes() -> None:
         assert isinstance(resp, MyResponse)
         assert await resp.shout() == "OK"
     assert seen == [MyRequest]
+
+
+async def test_cached_header_block_gives_the_same_bytes_and_still_checks_the_line() -> None:
+    async def capture(req: ketch.ClientRequest, handler: ketch.ClientHandlerType) -> ketch.ClientResponse:
+        heads.append(req.serialize_head())
+        return await handler(req)
+
+    heads: list[bytes] = []
+    async with HTTPServer(ok) as server, ketch.ClientSession(middlewares=[capture]) as s:
+        for target in ("/a", "/b?x=1", "/a"):
+            await (await s.get(server.url + target)).read()
+        # Same header block as before (a cache hit), but a target with a space: refused.
+        with pytest.raises(ValueError, match="target"):
+            await s.get(URL(server.url + "/a b", encoded=True))
+    assert len(heads) == 3
+    for head, seen in zip(heads, server.requests):
+        line, _, rest = head.partition(b"\r\n")
+        assert line == f"GET {seen.target} HTTP/1.1".encode()
+        assert rest.startswith(b"Host: ")
+    assert heads[0] == heads[2]
+    assert len(server.requests) == 3

@@ -247,13 +247,16 @@ class ClientRequest:
             ValueError: CR, LF or NUL in the method, target, a header name or value, or an
                 unsupported version; nothing has been sent.
         """
+        return h1.serialize_head(self.method, self.request_target(), self.headers.items(),
+                                 self.version)
+
+    def request_target(self) -> str:
+        """The request-target: origin form, or absolute form through a forward proxy."""
         self._info = None  # a middleware may have changed the request since it was viewed
         if self.proxy is not None and self.url.scheme == "http":
             # RFC 9112 §3.2.2: absolute-form when talking to a forward proxy.
-            target = str(self.url.with_fragment(None))
-        else:
-            target = self.url.raw_path_qs or "/"
-        return h1.serialize_head(self.method, target, self.headers.items(), self.version)
+            return str(self.url.with_fragment(None))
+        return self.url.raw_path_qs or "/"
 
 
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "CONNECT", "TRACE"})

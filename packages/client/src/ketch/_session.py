@@ -256,6 +256,7 @@ class ClientSession:
         self._auto: CIMultiDict[str] = CIMultiDict()
         # (scheme, authority) -> (Host value, default ConnectionKey): per origin, once.
         self._origins: dict[tuple[str, str], tuple[str, ConnectionKey]] = {}
+        self._head_cache: dict[tuple[tuple[str, str], ...], bytes] = {}
         self._opts = _HopOptions(timeout, True, auto_decompress, read_bufsize, self._limits, None)
         self._closed = False
 
@@ -467,10 +468,28 @@ class ClientSession:
             req.proxy_headers if proxy is not None and req.proxy_headers else None,
         )
 
+    def _serialize_head(self, req: ClientRequest) -> bytes:
+        """``req.serialize_head()``, with the header block cached per distinct header set.
+
+        Successive requests mostly send the very same fields (defaults, Host, framing);
+        their block was checked when first serialized, so only the request line is
+        serialized (and checked) again.
+        """
+        fields = tuple(req.headers.items())
+        block = self._head_cache.get(fields)
+        if block is None:
+            head = req.serialize_head()
+            if len(self._head_cache) >= 256:
+                self._head_cache.clear()
+            self._head_cache[fields] = head[head.index(b"\r\n"):]
+            return head
+        line = h1.serialize_head(req.method, req.request_target(), (), req.version)
+        return line[:-4] + block
+
     # ------------------------------------------------------------------ sending one hop
     async def _send(self, req: ClientRequest, call: _Call) -> ClientResponse:
         """The bottom of the middleware chain: send *req* on a connection, await the head."""
-        head = req.serialize_head()  # refuses CR/LF/NUL before any connection is taken
+        head = self._serialize_head(req)  # refuses CR/LF/NUL before a connection is taken
         opts = call.opts
         traces = opts.traces
         timeout = opts.timeout
