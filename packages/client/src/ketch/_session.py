@@ -501,8 +501,11 @@ class ClientSession:
             if connect_timeout is None or left < connect_timeout:
                 connect_timeout = left
         try:
+            key = (self._origin(req.url)[1]
+                   if req.ssl is True and req.server_hostname is None and req.proxy is None
+                   else self._connection_key(req))
             conn = await self._connector.connect(
-                self._connection_key(req), traces or (),
+                key, traces or (),
                 timeout=connect_timeout, sock_connect=timeout.sock_connect,
             )
         except (ClientError, asyncio.TimeoutError):
