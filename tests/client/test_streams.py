@@ -299,3 +299,92 @@ async def test_the_shared_empty_stream_stays_empty_and_unbroken() -> None:
     assert EMPTY_STREAM.at_eof()
     with pytest.raises(RuntimeError):
         EMPTY_STREAM.feed_data(b"x")
+
+
+# -- property: however the body is cut and however it is read, the bytes come out whole --
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+READS = st.lists(
+    st.one_of(
+        st.tuples(st.just("read"), st.integers(1, 50)),
+        st.tuples(st.just("readany"), st.just(0)),
+        st.tuples(st.just("readline"), st.just(0)),
+        st.tuples(st.just("readchunk"), st.just(0)),
+        st.tuples(st.just("readexactly"), st.integers(1, 20)),
+    ),
+    min_size=1, max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    chunks=st.lists(st.binary(min_size=1, max_size=40), min_size=0, max_size=12),
+    cuts=st.lists(st.integers(1, 30), min_size=1, max_size=10),
+    reads=READS,
+)
+def test_any_cut_and_any_reads_give_the_body_back(
+    chunks: list[bytes], cuts: list[int], reads: list[tuple[str, int]]
+) -> None:
+    body = b"".join(chunks)
+
+    async def run() -> None:
+        s = StreamReader(asyncio.get_running_loop(), 16)
+        ends = []
+        pos = 0
+        for chunk in chunks:
+            pos += len(chunk)
+            ends.append(pos)
+
+        async def produce() -> None:
+            # Feed each HTTP chunk cut into pieces, marking where each chunk ends.
+            i = 0
+            for chunk in chunks:
+                off = 0
+                while off < len(chunk):
+                    n = cuts[i % len(cuts)]
+                    i += 1
+                    s.feed_data(chunk[off : off + n])
+                    off += n
+                    await asyncio.sleep(0)
+                s.end_http_chunk()
+            s.feed_eof()
+
+        producer = asyncio.ensure_future(produce())
+        got: list[bytes] = []
+        reported_ends: list[int] = []
+        total = 0
+        for op, n in reads * 200:  # bounded: stops at the end of the body
+            if s.at_eof():
+                break
+            if op == "read":
+                data = await s.read(n)
+                assert len(data) <= n
+            elif op == "readany":
+                data = await s.readany()
+            elif op == "readline":
+                data = await s.readline(max_line_length=10**6)
+                assert data.endswith(b"\n") or total + len(data) == len(body)
+                assert b"\n" not in data[:-1]
+            elif op == "readchunk":
+                data, end = await s.readchunk()
+                if end:
+                    reported_ends.append(total + len(data))
+            else:
+                try:
+                    data = await s.readexactly(n)
+                    assert len(data) == n
+                except asyncio.IncompleteReadError as exc:
+                    data = exc.partial
+                    assert total + len(data) == len(body)
+            got.append(data)
+            total += len(data)
+        got.append(await s.read())
+        await producer
+        assert b"".join(got) == body
+        assert set(reported_ends) <= set(ends)  # only real chunk ends are reported
+        if all(op == "readchunk" for op, _ in reads):
+            assert reported_ends == ends  # and, read chunk by chunk, every one of them
+
+    asyncio.run(run())
