@@ -182,6 +182,21 @@ async def test_readchunk_without_chunked_framing_is_never_an_end() -> None:
     assert await s.readchunk() == (b"", False)
 
 
+async def test_an_end_learnt_after_its_bytes_were_read_is_reported_alone() -> None:
+    s = make()
+    s.feed_data(b"abc")
+    assert await s.readchunk() == (b"abc", False)
+    s.end_http_chunk()
+    assert await s.readchunk() == (b"", True)
+    s.feed_eof()
+    assert await s.readchunk() == (b"", False)
+    s2 = make()
+    s2.feed_data(b"xy")
+    s2.end_http_chunk()
+    s2.feed_eof()
+    assert [c async for c in s2.iter_chunks()] == [(b"xy", True)]
+
+
 async def test_boundaries_passed_by_other_reads_are_dropped() -> None:
     s = make()
     s.feed_data(b"abc")
@@ -371,6 +386,8 @@ def test_any_cut_and_any_reads_give_the_body_back(
                 data, end = await s.readchunk()
                 if end:
                     reported_ends.append(total + len(data))
+                else:
+                    assert data or s.at_eof()
             else:
                 try:
                     data = await s.readexactly(n)

@@ -321,7 +321,8 @@ class ResponseHandler:
             if isinstance(ev, h1.Data):
                 stream = self._stream
                 assert stream is not None
-                stream.feed_data(ev.data)
+                if ev.data:  # an end of chunk may come without bytes (decoded output)
+                    stream.feed_data(ev.data)
                 if ev.end_of_chunk:
                     stream.end_http_chunk()
             elif isinstance(ev, h1.Response):

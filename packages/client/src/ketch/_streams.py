@@ -366,7 +366,8 @@ class StreamReader:
     async def readchunk(self) -> tuple[bytes, bool]:
         """``(data, end_of_http_chunk)``.
 
-        For a chunked body, ``end_of_http_chunk`` is True when *data* ends an HTTP chunk;
+        For a chunked body, ``end_of_http_chunk`` is True when *data* ends an HTTP chunk
+        (``(b"", True)`` when the chunk's bytes were returned before its end was known);
         otherwise it is always False. ``(b"", False)`` means the body has ended.
         """
         while True:
@@ -375,11 +376,14 @@ class StreamReader:
             splits = self._splits
             while splits:
                 pos = splits.popleft()
-                if pos > self._cursor:
-                    data = self._take(pos - self._cursor)
-                    if self._traces:
-                        await self._traced(data)
-                    return data, True
+                if pos < self._cursor:
+                    continue  # a boundary other reads went past
+                # At the cursor: the chunk's bytes were read before its end was known
+                # (decoded output can end before the chunk does): report the end alone.
+                data = self._take(pos - self._cursor) if pos > self._cursor else b""
+                if self._traces:
+                    await self._traced(data)
+                return data, True
             if self._buffer:
                 data = self._take_first()
                 if self._traces:
