@@ -120,3 +120,24 @@ async def test_session_timeout_is_the_default_and_request_overrides_it() -> None
         assert not isinstance(info.value, ketch.SocketTimeoutError)
         with pytest.raises(ketch.SocketTimeoutError):
             await s.get(server.url, timeout=ketch.ClientTimeout(sock_read=0.1))
+
+
+async def test_total_bounds_sending_a_large_body_to_a_server_that_does_not_read() -> None:
+    release = asyncio.Event()
+
+    async def not_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await release.wait()  # never reads the body: the client's writes back up
+        writer.close()
+
+    server = await asyncio.start_server(not_reading, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=0.5)) as s:
+            with pytest.raises(asyncio.TimeoutError) as info:
+                await s.post(f"http://127.0.0.1:{port}/", data=b"b" * (32 << 20))
+            assert not isinstance(info.value, ketch.ServerTimeoutError)
+    finally:
+        release.set()
+        server.close()
+        await server.wait_closed()

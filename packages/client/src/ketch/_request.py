@@ -31,6 +31,7 @@ __all__ = [
     "ClientRequest",
     "BodyPayload",
     "compressor_for",
+    "is_small_body",
     "to_payload",
     "write_body",
 ]
@@ -260,6 +261,12 @@ class ClientRequest:
 
 
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "CONNECT", "TRACE"})
+
+
+def is_small_body(payload: BodyPayload) -> bool:
+    """Whether the body is in memory and small enough to go out with the head in one write."""
+    body = payload.body
+    return body is not None and len(body) <= _JOIN_LIMIT
 
 
 def to_payload(data: Any) -> BodyPayload | None:

@@ -58,7 +58,14 @@ from ._middlewares import ClientMiddlewareType, build_client_middlewares
 from ._payload import JsonPayload
 from ._proxy import ProxyInfo, ProxySettings
 from ._redirects import REDIRECT_STATUSES, next_hop
-from ._request import BodyPayload, ClientRequest, compressor_for, to_payload, write_body
+from ._request import (
+    BodyPayload,
+    ClientRequest,
+    compressor_for,
+    is_small_body,
+    to_payload,
+    write_body,
+)
 from ._handler import ResponseHandler
 from ._response import ClientResponse
 from ._streams import EMPTY_STREAM
@@ -527,6 +534,11 @@ class ClientSession:
                 parser.close_after_response()
             resp_head = await handler.head()
         except BaseException as exc:
+            transport = conn.transport
+            if transport is not None and transport.get_write_buffer_size():
+                # Unsent request bytes: closing would wait to flush them to a peer that
+                # may never read; this connection is finished, so drop it at once.
+                transport.abort()
             handler.abort()
             if isinstance(exc, OSError) and not isinstance(exc, ClientError):
                 raise ClientOSError(*exc.args) from exc
@@ -652,11 +664,12 @@ class ClientSession:
         try:
             # Connecting is bounded by what is left of the total (see _send) and the
             # response handler holds the deadline for the head and the body. Anything else
-            # that may wait (middlewares, trace callbacks, streamed bodies, proxy lookups, a
-            # raise_for_status callable) runs under one timer for the whole request.
+            # that may wait (middlewares, trace callbacks, bodies not sent in one write,
+            # proxy lookups, a raise_for_status callable) runs under one timer for the
+            # whole request.
             if deadline is None or not (
                 call.chain or traces or self._proxy_active or proxy is not None
-                or (payload is not None and payload.body is None) or callable(rfs)
+                or (payload is not None and not is_small_body(payload)) or callable(rfs)
             ):
                 resp = await self._follow(call, method, url, first_headers, payload, cookies,
                                           auth, chunked)

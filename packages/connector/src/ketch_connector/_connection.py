@@ -176,7 +176,11 @@ class ConnectionProtocol(asyncio.Protocol):
     def close_transport(self) -> None:
         """Close the transport (no-op if already closing)."""
         transport = self.transport
-        if transport is not None and not transport.is_closing():
+        if transport is not None and transport.get_write_buffer_size():
+            # Unsent bytes: close() would wait to flush them to a peer that may never read
+            # (and wait_closed() with it); a connection closed this way is finished anyway.
+            transport.abort()
+        elif transport is not None and not transport.is_closing():
             transport.close()
 
     async def wait_closed(self) -> None:
