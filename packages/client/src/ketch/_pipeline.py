@@ -1,0 +1,707 @@
+"""The pipeline of one request: what ``ClientSession`` does between ``get()`` and the
+response (a mixin, so the session module stays the public surface).
+
+Theory of operation. :meth:`RequestPipeline._request`:
+
+1. normalizes the arguments once (URL and params, body payload, timeouts, traces);
+2. per hop, builds a :class:`ClientRequest` with all headers in place (credentials and
+   cookies re-derived for the hop's URL) and passes it down the middleware chain to
+   :meth:`RequestPipeline._send`, which serializes the head (CR/LF/NUL refused before a
+   connection is taken), acquires a connection, writes, and waits for the head;
+3. stores the hop's ``Set-Cookie`` in the jar and follows redirects (see ``_redirects``);
+4. applies ``raise_for_status`` and sends ``request_end`` (or ``request_exception``).
+
+Everything that does not depend on the request is computed once per session (auto headers,
+keyed by the version of ``session.headers`` so later changes are seen) or cached per
+origin (Host values, connection keys) or per header set (the serialized header block).
+With no trace configs no trace object exists and no signal is awaited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from http.cookies import BaseCookie, Morsel, SimpleCookie
+from typing import Any
+
+from multidict import CIMultiDict, MultiDict, getversion
+from yarl import URL
+
+import ketch_http1 as h1
+from ketch_connector import (
+    BaseConnector,
+    ClientConnectorError,
+    ClientError,
+    ClientOSError,
+    ConnectionKey,
+    ServerDisconnectedError,
+)
+from ketch_cookies import AbstractCookieJar
+from ketch_tracing import Trace, TraceConfig
+
+from ._auth import BasicAuth
+from ._exceptions import (
+    ClientPayloadError,
+    InvalidUrlClientError,
+    NonHttpUrlClientError,
+    TooManyRedirects,
+)
+from ._handler import ResponseHandler
+from ._helpers import HttpVersion
+from ._middlewares import ClientMiddlewareType, build_client_middlewares
+from ._payload import JsonPayload
+from ._proxy import ProxyInfo, ProxySettings
+from ._redirects import REDIRECT_STATUSES, RedirectHop, next_hop
+from ._request import (
+    BodyPayload,
+    ClientRequest,
+    compressor_for,
+    is_small_body,
+    to_payload,
+    write_body,
+)
+from ._response import ClientResponse
+from ._streams import EMPTY_STREAM
+from ._timeouts import ClientTimeout, deadline_after
+from ._version import __version__
+
+__all__ = ["RequestPipeline", "SENTINEL", "HopOptions"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} ketch/{__version__}"
+_ACCEPT_ENCODING = ", ".join(
+    e for e in ("gzip", "deflate", "br", "zstd") if e in h1.SUPPORTED_ENCODINGS
+)
+# RFC 9110 §9.2.2: a request with these methods may be retried on a fresh connection when
+# a pooled one turns out to have been closed by the server.
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+_HOST_SLOT = (("Host", ""),)
+
+
+class _Sentinel:
+    def __repr__(self) -> str:
+        return "<default>"
+
+
+SENTINEL: Any = _Sentinel()
+
+
+class HopOptions:
+    """The per-request settings the bottom handler needs (shared when unchanged)."""
+
+    __slots__ = ("timeout", "read_until_eof", "auto_decompress", "read_bufsize", "limits",
+                 "traces")
+
+    def __init__(self, timeout: ClientTimeout, read_until_eof: bool, auto_decompress: bool,
+                 read_bufsize: int, limits: h1.Limits, traces: list[Trace] | None) -> None:
+        self.timeout = timeout
+        self.read_until_eof = read_until_eof
+        self.auto_decompress = auto_decompress
+        self.read_bufsize = read_bufsize
+        self.limits = limits
+        self.traces = traces
+
+
+class _Call:
+    """What stays the same across the hops of one request."""
+
+    __slots__ = ("skip", "encoding", "expect100", "ssl", "server_hostname", "chain",
+                 "allow_redirects", "max_redirects", "proxy", "proxy_auth", "proxy_headers",
+                 "opts", "deadline", "hop_method", "hop_url", "headers", "skip_extra")
+
+    def __init__(self, skip: frozenset[str], encoding: str | None, expect100: bool, ssl: Any,
+                 server_hostname: str | None, chain: tuple[ClientMiddlewareType, ...],
+                 allow_redirects: bool, max_redirects: int, proxy: str | URL | None,
+                 proxy_auth: BasicAuth | None, proxy_headers: Any, opts: HopOptions) -> None:
+        self.skip = skip
+        self.encoding = encoding
+        self.expect100 = expect100
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self.chain = chain
+        self.allow_redirects = allow_redirects
+        self.max_redirects = max_redirects
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth
+        self.proxy_headers = proxy_headers
+        self.opts = opts
+        self.deadline: float | None = None
+        self.headers: Any = None
+        self.skip_extra: frozenset[str] | None = None
+        # The hop under way, kept only when traced: on_request_exception reports it.
+        self.hop_method = ""
+        self.hop_url: URL | None = None
+
+
+class RequestPipeline:
+    """The request flow of :class:`ClientSession` (its state is set by the session)."""
+
+    _loop: asyncio.AbstractEventLoop
+    _closed: bool
+    _base_url: URL | None
+    _connector: BaseConnector
+    _cookie_jar: AbstractCookieJar
+    _default_headers: CIMultiDict[str]
+    _skip_auto_headers: frozenset[str]
+    _default_auth: BasicAuth | None
+    _json_serialize: Callable[[Any], str]
+    _version: HttpVersion
+    _raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]]
+    _timeout: ClientTimeout
+    _auto_decompress: bool
+    _trust_env: bool
+    _requote_redirect_url: bool
+    _trace_configs: list[TraceConfig]
+    _read_bufsize: int
+    _max_line_size: int
+    _max_field_size: int
+    _max_headers: int
+    _limits: h1.Limits
+    _fallback_charset_resolver: Callable[[ClientResponse, bytes], str]
+    _middlewares: tuple[ClientMiddlewareType, ...]
+    _request_class: type[ClientRequest]
+    _response_class: type[ClientResponse]
+    _proxy: ProxySettings
+    _proxy_active: bool
+    _auto_version: int
+    _auto: CIMultiDict[str]
+    _origins: dict[tuple[str, str], tuple[str, ConnectionKey]]
+    _head_cache: dict[tuple[tuple[str, str], ...], bytes]
+    _opts: HopOptions
+
+    def _build_url(self, str_or_url: str | URL) -> URL:
+        try:
+            url = URL(str_or_url) if not isinstance(str_or_url, URL) else str_or_url
+        except (ValueError, TypeError) as exc:
+            raise InvalidUrlClientError(str_or_url, str(exc)) from exc
+        if self._base_url is not None and not url.absolute:
+            url = self._base_url.join(url)
+        scheme = url.scheme
+        if scheme not in _DEFAULT_PORTS:
+            if not scheme:
+                raise InvalidUrlClientError(str_or_url, "not an absolute URL")
+            raise NonHttpUrlClientError(url)
+        if not url.raw_host:
+            raise InvalidUrlClientError(str_or_url, "the URL has no host")
+        return url
+
+    def _auto_headers(self) -> CIMultiDict[str]:
+        """Session defaults plus the automatic headers, rebuilt when ``headers`` changes."""
+        defaults = self._default_headers
+        version = getversion(defaults)  # type: ignore[arg-type]  # CIMultiDict is a MultiDict
+        if version != self._auto_version:
+            auto = CIMultiDict(defaults)
+            skip = self._skip_auto_headers
+            for name, value in (("Accept", "*/*"), ("Accept-Encoding", _ACCEPT_ENCODING),
+                                ("User-Agent", _USER_AGENT)):
+                if name not in auto and name.lower() not in skip:
+                    auto[name] = value
+            self._auto = auto
+            self._auto_version = version
+        return self._auto
+
+    def _origin(self, url: URL) -> tuple[str, ConnectionKey]:
+        """The Host value and the default connection key for *url*'s origin (cached)."""
+        cache_key = (url.scheme, url.raw_authority)
+        found = self._origins.get(cache_key)
+        if found is None:
+            raw_host = url.raw_host
+            assert raw_host is not None
+            is_ssl = url.scheme == "https"
+            default_port = 443 if is_ssl else 80
+            host = h1.host_header(raw_host, url.explicit_port, default_port)
+            found = (host, ConnectionKey(raw_host, url.port or default_port, is_ssl))
+            if len(self._origins) >= 1024:
+                self._origins.clear()
+            self._origins[cache_key] = found
+        return found
+
+    def _connection_key(self, req: ClientRequest) -> ConnectionKey:
+        proxy = req.proxy
+        if req.ssl is True and req.server_hostname is None and proxy is None:
+            return self._origin(req.url)[1]
+        url = req.url
+        host = url.raw_host
+        assert host is not None
+        is_ssl = url.scheme == "https"
+        return ConnectionKey(
+            host, url.port or (443 if is_ssl else 80), is_ssl, req.ssl, req.server_hostname,
+            str(proxy) if proxy is not None else None,
+            req.proxy_auth if proxy is not None else None,
+            req.proxy_headers if proxy is not None and req.proxy_headers else None,
+        )
+
+    def _serialize_head(self, req: ClientRequest) -> bytes:
+        """``req.serialize_head()``, with the header block cached per distinct header set.
+
+        Successive requests mostly send the very same fields (defaults, Host, framing);
+        their block was checked when first serialized, so only the request line is
+        serialized (and checked) again.
+        """
+        fields = tuple(req.headers.items())
+        block = self._head_cache.get(fields)
+        if block is None:
+            head = req.serialize_head()
+            if len(self._head_cache) >= 256:
+                self._head_cache.clear()
+            self._head_cache[fields] = head[head.index(b"\r\n"):]
+            return head
+        line = h1.serialize_head(req.method, req.request_target(), (), req.version)
+        return line[:-4] + block
+
+    # ------------------------------------------------------------------ sending one hop
+    async def _send(self, req: ClientRequest, call: _Call) -> ClientResponse:
+        """The bottom of the middleware chain: send *req* on a connection, await the head."""
+        head = self._serialize_head(req)  # refuses CR/LF/NUL before a connection is taken
+        opts = call.opts
+        traces = opts.traces
+        timeout = opts.timeout
+        connect_timeout = timeout.connect
+        if call.deadline is not None:
+            left = call.deadline - self._loop.time()
+            if left <= 0:
+                raise asyncio.TimeoutError("the total timeout expired before connecting")
+            if connect_timeout is None or left < connect_timeout:
+                connect_timeout = left
+        try:
+            key = (self._origin(req.url)[1]
+                   if req.ssl is True and req.server_hostname is None and req.proxy is None
+                   else self._connection_key(req))
+            conn = await self._connector.connect(
+                key, traces or (),
+                timeout=connect_timeout, sock_connect=timeout.sock_connect,
+            )
+        except (ClientError, asyncio.TimeoutError):
+            raise
+        except OSError as exc:
+            raise ClientOSError(*exc.args) from exc
+        parser = h1.ResponseParser(opts.limits)
+        parser.start_response(req.method, decompress=opts.auto_decompress)
+        info = req.request_info
+        handler = ResponseHandler(
+            self._loop, conn, parser, read_bufsize=opts.read_bufsize,
+            read_timeout=timeout.sock_read, deadline=call.deadline, request_info=info,
+            traces=traces or (), method=req.method, url=req.url,
+        )
+        conn.set_receiver(handler)
+        try:
+            if not await write_body(conn, req, head, traces,
+                                    handler.wait_continue if req.expect100 else None):
+                parser.close_after_response()
+            resp_head = await handler.head()
+        except BaseException as exc:
+            transport = conn.transport
+            if transport is not None and transport.get_write_buffer_size():
+                # Unsent request bytes: closing would wait to flush them to a peer that
+                # may never read; this connection is finished, so drop it at once.
+                transport.abort()
+            handler.abort()
+            if isinstance(exc, OSError) and not isinstance(exc, ClientError):
+                raise ClientOSError(*exc.args) from exc
+            raise
+        stream = handler.stream
+        if (not opts.read_until_eof and resp_head.content_length is None
+                and not resp_head.chunked and not handler.done):
+            # read_until_eof=False: a body delimited only by the connection closing is
+            # taken as empty; that connection cannot be reused.
+            handler.abort()
+            stream = EMPTY_STREAM
+        return self._response_class(req.method, req.original_url, resp_head, stream, handler,
+                              info, self._loop, traces=traces or (),
+                              charset_resolver=self._fallback_charset_resolver)
+
+    # ------------------------------------------------------------------ the request
+    async def _request(
+        self,
+        method: str,
+        str_or_url: str | URL,
+        *,
+        params: Any = None,
+        data: Any = None,
+        json: Any = None,
+        cookies: Any = None,
+        headers: Any = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        allow_redirects: bool = True,
+        max_redirects: int = 10,
+        compress: str | bool | None = None,
+        chunked: bool | None = None,
+        expect100: bool = False,
+        raise_for_status: None | bool | Callable[[ClientResponse], Awaitable[None]] = None,
+        read_until_eof: bool = True,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        timeout: ClientTimeout | float | None = SENTINEL,
+        ssl: Any = True,
+        server_hostname: str | None = None,
+        proxy_headers: Any = None,
+        trace_request_ctx: Any = None,
+        read_bufsize: int | None = None,
+        auto_decompress: bool | None = None,
+        max_line_size: int | None = None,
+        max_field_size: int | None = None,
+        max_headers: int | None = None,
+        middlewares: Sequence[ClientMiddlewareType] | None = None,
+    ) -> ClientResponse:
+        """Send a request and return the response (after redirects).
+
+        Raises:
+            RuntimeError: the session is closed.
+            ValueError: ``data`` with ``json``; ``auth`` with credentials in the URL; CR, LF
+                or NUL in the method, URL, a header or the version.
+            InvalidUrlClientError, NonHttpUrlClientError: the URL cannot be requested.
+            TooManyRedirects: more than *max_redirects* redirects.
+            asyncio.TimeoutError: the total timeout expired (ConnectionTimeoutError,
+                SocketTimeoutError for the finer timeouts).
+            ClientError: any other failure, as aiohttp documents it.
+        """
+        if self._closed:
+            raise RuntimeError("Session is closed")
+        method = method.upper()
+        if data is not None and json is not None:
+            raise ValueError("data and json parameters can not be used at the same time")
+        if auth is not None and not isinstance(auth, BasicAuth):
+            raise TypeError(f"auth must be a BasicAuth, got {type(auth).__name__}")
+        url = self._build_url(str_or_url)
+        if params:
+            url = url.extend_query(params)
+        payload: BodyPayload | None = None
+        if json is not None:
+            payload = JsonPayload(json, dumps=self._json_serialize)
+        elif data is not None:
+            payload = to_payload(data)
+        encoding = compressor_for(compress) if compress else None
+
+        opts = self._opts
+        if timeout is not SENTINEL:
+            if not isinstance(timeout, ClientTimeout):
+                timeout = ClientTimeout(total=timeout)
+        else:
+            timeout = self._timeout
+        traces: list[Trace] | None = None
+        if self._trace_configs:
+            traces = [Trace(self, tc, tc.trace_config_ctx(trace_request_ctx=trace_request_ctx))
+                      for tc in self._trace_configs]
+        if (timeout is not self._timeout or traces is not None or read_until_eof is not True
+                or read_bufsize is not None or auto_decompress is not None
+                or max_line_size is not None or max_field_size is not None
+                or max_headers is not None):
+            opts = self._custom_options(timeout, read_until_eof, read_bufsize, auto_decompress,
+                                        max_line_size, max_field_size, max_headers, traces)
+        skip = self._skip_auto_headers
+        skip_extra: frozenset[str] | None = None
+        if skip_auto_headers is not None:
+            skip = skip_extra = skip | frozenset(h.lower() for h in skip_auto_headers)
+        if headers and not isinstance(headers, (MultiDict, CIMultiDict)):
+            headers = CIMultiDict(headers)
+        base_headers = self._request_headers(headers, skip_extra)
+
+        first_headers = base_headers
+        if traces:
+            # What the request asked for, before this hop's Host, credentials and framing;
+            # aiohttp lets on_request_start change it, for every hop.
+            base_headers = base_headers.copy()
+            base_headers.popall("Host", None)
+            for t in traces:
+                await t.send_request_start(method, url, base_headers)
+            headers = base_headers
+            first_headers = self._request_headers(headers, skip_extra)
+        call = _Call(skip, encoding, expect100, True if ssl is None else ssl, server_hostname,
+                     self._middlewares if middlewares is None else tuple(middlewares),
+                     allow_redirects, max_redirects, proxy, proxy_auth, proxy_headers, opts)
+        call.headers = headers
+        call.skip_extra = skip_extra
+        total = timeout.total
+        call.deadline = (
+            None if total is None
+            else deadline_after(self._loop.time(), total, timeout.ceil_threshold))
+        rfs = self._raise_for_status if raise_for_status is None else raise_for_status
+        return await self._run(call, method, url, first_headers, base_headers, payload,
+                               cookies, auth, chunked, rfs)
+
+    async def _run(
+        self, call: _Call, method: str, url: URL, first_headers: CIMultiDict[str],
+        base_headers: CIMultiDict[str], payload: BodyPayload | None, cookies: Any,
+        auth: BasicAuth | None, chunked: bool | None,
+        rfs: bool | Callable[[ClientResponse], Awaitable[None]],
+    ) -> ClientResponse:
+        """Follow the hops under the total timeout, check the status, send the end signals."""
+        deadline = call.deadline
+        traces = call.opts.traces
+        try:
+            # Connecting is bounded by what is left of the total (see _send) and the
+            # response handler holds the deadline for the head and the body. Anything else
+            # that may wait (middlewares, trace callbacks, bodies not sent in one write,
+            # proxy lookups, a raise_for_status callable) runs under one timer for the
+            # whole request.
+            if deadline is None or not (
+                call.chain or traces or self._proxy_active or call.proxy is not None
+                or (payload is not None and not is_small_body(payload)) or callable(rfs)
+            ):
+                resp = await self._follow(call, method, url, first_headers, payload, cookies,
+                                          auth, chunked)
+            else:
+                async with asyncio.timeout_at(deadline):
+                    resp = await self._follow(call, method, url, first_headers, payload, cookies,
+                                              auth, chunked)
+            if rfs:
+                try:
+                    if callable(rfs):
+                        await rfs(resp)
+                    else:
+                        resp.raise_for_status()
+                except BaseException:
+                    resp.release()
+                    raise
+        except BaseException as exc:
+            if payload is not None:
+                payload.close()
+            if traces:
+                # The hop that failed, as aiohttp reports it (the first one if none began).
+                hop_url = call.hop_url
+                failed = (method, url) if hop_url is None else (call.hop_method, hop_url)
+                for t in traces:
+                    await t.send_request_exception(*failed, base_headers, exc)
+            raise
+        if payload is not None:
+            payload.close()
+        if traces:
+            # The final hop, as aiohttp reports it: its method and URL, credentials removed.
+            end_url = resp.real_url
+            if end_url.raw_user is not None or end_url.raw_password is not None:
+                end_url = end_url.with_user(None)
+            for t in traces:
+                await t.send_request_end(resp.method, end_url, base_headers, resp)
+        return resp
+
+    def _custom_options(
+        self, timeout: ClientTimeout, read_until_eof: bool, read_bufsize: int | None,
+        auto_decompress: bool | None, max_line_size: int | None, max_field_size: int | None,
+        max_headers: int | None, traces: list[Trace] | None,
+    ) -> HopOptions:
+        limits = self._limits
+        if max_line_size is not None or max_field_size is not None or max_headers is not None:
+            limits = h1.Limits(
+                max_line_size=self._max_line_size if max_line_size is None else max_line_size,
+                max_field_size=self._max_field_size if max_field_size is None else max_field_size,
+                max_headers=self._max_headers if max_headers is None else max_headers,
+            )
+        return HopOptions(
+            timeout, read_until_eof,
+            self._auto_decompress if auto_decompress is None else auto_decompress,
+            self._read_bufsize if read_bufsize is None else read_bufsize, limits, traces,
+        )
+
+    def _request_headers(self, headers: Any, skip_extra: frozenset[str] | None) -> CIMultiDict[str]:
+        """One hop's headers before credentials and body: Host (a placeholder filled per
+        hop, first as RFC 9112 §3.2 asks), session defaults and auto headers, then the
+        request's own headers, which win."""
+        auto = self._auto_headers()
+        skip = self._skip_auto_headers if skip_extra is None else skip_extra
+        result: CIMultiDict[str] = CIMultiDict() if "host" in skip else CIMultiDict(_HOST_SLOT)
+        if skip_extra is None:
+            result.extend(auto)
+        else:
+            defaults = self._default_headers
+            result.extend((k, v) for k, v in auto.items()
+                          if k.lower() not in skip_extra or k in defaults)
+        if headers:
+            result.update(headers)
+        return result
+
+    async def _follow(
+        self, call: _Call, method: str, url: URL, base_headers: CIMultiDict[str],
+        payload: BodyPayload | None, cookies: Any, auth: BasicAuth | None, chunked: bool | None,
+    ) -> ClientResponse:
+        """Send hops until a response that is not a redirect to follow."""
+        chain = call.chain
+        opts = call.opts
+        if chain:
+            def bottom(r: ClientRequest) -> Awaitable[ClientResponse]:
+                return self._send(r, call)
+            handler = build_client_middlewares(bottom, chain)
+        history: list[ClientResponse] = []
+        crossed = False  # a hop left the first origin: its credentials stay behind
+        first_origin: URL | None = None
+        jar = self._cookie_jar
+        traces = opts.traces
+        retried = False
+        hop_headers: CIMultiDict[str] | None = base_headers
+        drop_body = False
+        while True:
+            if hop_headers is None:
+                # A later hop (redirect or retry) starts again from what was asked for.
+                hop_headers = self._request_headers(call.headers, call.skip_extra)
+                if drop_body:
+                    hop_headers.popall("Content-Length", None)
+                    hop_headers.popall("Transfer-Encoding", None)
+                if crossed:
+                    for name in _CREDENTIAL_HEADERS:
+                        hop_headers.popall(name, None)
+            if url.raw_user is None and url.raw_password is None:
+                hop_url, url_auth = url, None
+            else:
+                hop_url, url_auth = _strip_auth(url)
+            if traces:
+                call.hop_method, call.hop_url = method, hop_url
+            if url_auth is not None and auth is not None and not history:
+                raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
+            hop_auth = url_auth if url_auth is not None else (None if crossed else auth)
+            if hop_auth is None and self._default_auth is not None and not crossed:
+                if first_origin is None:
+                    first_origin = hop_url.origin()
+                base = self._base_url
+                if (base.origin() if base is not None else first_origin) == hop_url.origin():
+                    hop_auth = self._default_auth
+            proxy_info: ProxyInfo | None = None
+            if call.proxy is not None or self._proxy_active:
+                proxy_info = await self._proxy.choose(
+                    hop_url, proxy=call.proxy, proxy_auth=call.proxy_auth,
+                    proxy_headers=call.proxy_headers)
+                if (hop_auth is None and self._trust_env and hop_url.host is not None
+                        and "Authorization" not in hop_headers):
+                    hop_auth = await self._proxy.netrc_auth(hop_url.host)
+            req = self._make_request(call, method, hop_url, url, hop_headers, payload, cookies,
+                                     hop_auth, jar, chunked, proxy_info)
+            hop_headers = None
+            try:
+                resp = await (handler(req) if chain else self._send(req, call))
+            except (ServerDisconnectedError, ClientOSError) as exc:
+                # A pooled connection the server had closed: retry once on a new one
+                # (RFC 9112 §9.3.1), when the request may be repeated.
+                if (retried or isinstance(exc, ClientConnectorError) or method not in _IDEMPOTENT
+                        or (payload is not None and not payload.is_replayable)):
+                    raise
+                retried = True
+                continue
+            set_cookies = resp.headers.getall("Set-Cookie", ())
+            if set_cookies:
+                jar.update_cookies_from_headers(set_cookies, resp.url)
+            if resp.status not in REDIRECT_STATUSES or not call.allow_redirects:
+                break
+            hop = await self._redirect(call, resp, history, method, url, hop_url, req, payload)
+            if hop is None:
+                break
+            if not hop.keep_body:
+                payload = None
+                chunked = None
+                drop_body = True
+            if not hop.same_origin:
+                crossed = True
+                auth = None
+                cookies = None
+            method = hop.method
+            url = hop.url
+            retried = False
+        resp.history = tuple(history)
+        return resp
+
+    async def _redirect(
+        self, call: _Call, resp: ClientResponse, history: list[ClientResponse], method: str,
+        url: URL, hop_url: URL, req: ClientRequest, payload: BodyPayload | None,
+    ) -> RedirectHop | None:
+        """The hop a redirect response asks for (the response is then released), or None
+        when it names no Location (it is the answer).
+
+        Raises:
+            TooManyRedirects: *history* reached ``max_redirects``.
+            ClientPayloadError: the body must be resent but cannot be.
+            InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError: a bad Location.
+        """
+        traces = call.opts.traces
+        if traces:
+            for t in traces:
+                await t.send_request_redirect(method, url, req.headers, resp)
+        history.append(resp)
+        if call.max_redirects and len(history) >= call.max_redirects:
+            resp.close()
+            raise TooManyRedirects(history[0].request_info, tuple(history),
+                                   status=resp.status, message="Too many redirects",
+                                   headers=resp.headers)
+        location = resp.headers.get("Location") or resp.headers.get("URI")
+        if location is None:
+            history.pop()  # not a hop: this response is the answer
+            return None
+        try:
+            hop = next_hop(resp.status, method, hop_url, location, self._requote_redirect_url)
+        except BaseException:
+            resp.close()
+            raise
+        if hop.keep_body and payload is not None and not payload.is_replayable:
+            resp.close()
+            raise ClientPayloadError(
+                f"cannot follow the {resp.status} redirect to {hop.url}: the request body "
+                "cannot be sent again (use bytes or a seekable file, or allow_redirects=False)")
+        resp.release()
+        return hop
+
+    def _make_request(
+        self, call: _Call, method: str, hop_url: URL, original_url: URL,
+        hdrs: CIMultiDict[str], payload: BodyPayload | None, cookies: Any,
+        auth: BasicAuth | None, jar: AbstractCookieJar, chunked: bool | None,
+        proxy_info: ProxyInfo | None,
+    ) -> ClientRequest:
+        """One hop's request, completing *hdrs* (from :meth:`_request_headers`) in place."""
+        if hdrs.get("Host") == "":
+            hdrs["Host"] = self._origin(hop_url)[0]
+        if auth is not None and "Authorization" in hdrs:
+            raise ValueError(
+                "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
+                "encoded in URL")
+        cookie = _cookie_header(jar, hop_url, cookies) if (cookies or len(jar)) else None
+        if cookie:
+            existing = hdrs.get("Cookie")
+            hdrs["Cookie"] = f"{existing}; {cookie}" if existing else cookie
+        if auth is not None:
+            hdrs["Authorization"] = auth.encode()
+        if call.expect100:
+            hdrs["Expect"] = "100-continue"
+        if proxy_info is not None and hop_url.scheme == "http":
+            # Plain http through a proxy: the proxy reads these from the request itself.
+            for name, value in proxy_info.headers:
+                hdrs.add(name, value)
+            if proxy_info.auth_header is not None:
+                hdrs["Proxy-Authorization"] = proxy_info.auth_header
+        fragmentless = hop_url.with_fragment(None) if hop_url.raw_fragment else hop_url
+        req = self._request_class(
+            method, fragmentless, hdrs, body=payload, original_url=original_url, auth=auth,
+            version=self._version, compress=call.encoding, chunked=chunked,
+            expect100=call.expect100, ssl=call.ssl, server_hostname=call.server_hostname,
+            session=self, skip_auto_headers=call.skip, traces=call.opts.traces,
+        )
+        if proxy_info is not None:
+            req.proxy = proxy_info.url
+            req.proxy_auth = proxy_info.auth_header
+            req.proxy_headers = proxy_info.headers
+        return req
+
+
+def _strip_auth(url: URL) -> tuple[URL, BasicAuth | None]:
+    """The URL without user info, and that user info as ``BasicAuth`` (or None)."""
+    if url.raw_user is None and url.raw_password is None:
+        return url, None
+    return url.with_user(None), BasicAuth(url.user or "", url.password or "")
+
+
+def _cookie_header(jar: AbstractCookieJar, url: URL, cookies: Any) -> str:
+    """The Cookie value: the jar's cookies for *url*, then the request's own (which win)."""
+    pairs: dict[str, str] = {}
+    if len(jar):
+        for name, morsel in jar.filter_cookies(url).items():
+            pairs[name] = morsel.coded_value
+    if cookies:
+        quote = jar.quote_cookie
+        items = cookies.items() if isinstance(cookies, (Mapping, BaseCookie)) else cookies
+        for name, value in items:
+            if isinstance(value, Morsel):
+                pairs[name] = value.coded_value if quote else value.value
+            elif quote:
+                tmp: SimpleCookie = SimpleCookie()
+                tmp[name] = value
+                pairs[name] = tmp[name].coded_value
+            else:
+                pairs[name] = str(value)
+    return "; ".join(f"{k}={v}" for k, v in pairs.items())
