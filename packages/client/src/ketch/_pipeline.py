@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from http.cookies import BaseCookie, Morsel, SimpleCookie
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from multidict import CIMultiDict, MultiDict, getversion
@@ -41,22 +40,18 @@ from ketch_cookies import AbstractCookieJar
 from ketch_tracing import Trace, TraceConfig
 
 from ._auth import BasicAuth
-from ._exceptions import (
-    ClientPayloadError,
-    InvalidUrlClientError,
-    NonHttpUrlClientError,
-    TooManyRedirects,
-)
+from ._exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from ._handler import ResponseHandler
 from ._helpers import HttpVersion
 from ._middlewares import ClientMiddlewareType, build_client_middlewares
 from ._payload import JsonPayload
 from ._proxy import ProxyInfo, ProxySettings
-from ._redirects import REDIRECT_STATUSES, RedirectHop, next_hop
+from ._redirects import REDIRECT_STATUSES, redirect_hop
 from ._request import (
     BodyPayload,
     ClientRequest,
     compressor_for,
+    cookie_header,
     is_small_body,
     to_payload,
     write_body,
@@ -582,7 +577,9 @@ class RequestPipeline:
                 jar.update_cookies_from_headers(set_cookies, resp.url)
             if resp.status not in REDIRECT_STATUSES or not call.allow_redirects:
                 break
-            hop = await self._redirect(call, resp, history, method, url, hop_url, req, payload)
+            hop = await redirect_hop(resp, history, method, url, hop_url, req.headers, payload,
+                                     call.opts.traces, call.max_redirects,
+                                     self._requote_redirect_url)
             if hop is None:
                 break
             if not hop.keep_body:
@@ -599,45 +596,6 @@ class RequestPipeline:
         resp.history = tuple(history)
         return resp
 
-    async def _redirect(
-        self, call: _Call, resp: ClientResponse, history: list[ClientResponse], method: str,
-        url: URL, hop_url: URL, req: ClientRequest, payload: BodyPayload | None,
-    ) -> RedirectHop | None:
-        """The hop a redirect response asks for (the response is then released), or None
-        when it names no Location (it is the answer).
-
-        Raises:
-            TooManyRedirects: *history* reached ``max_redirects``.
-            ClientPayloadError: the body must be resent but cannot be.
-            InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError: a bad Location.
-        """
-        traces = call.opts.traces
-        if traces:
-            for t in traces:
-                await t.send_request_redirect(method, url, req.headers, resp)
-        history.append(resp)
-        if call.max_redirects and len(history) >= call.max_redirects:
-            resp.close()
-            raise TooManyRedirects(history[0].request_info, tuple(history),
-                                   status=resp.status, message="Too many redirects",
-                                   headers=resp.headers)
-        location = resp.headers.get("Location") or resp.headers.get("URI")
-        if location is None:
-            history.pop()  # not a hop: this response is the answer
-            return None
-        try:
-            hop = next_hop(resp.status, method, hop_url, location, self._requote_redirect_url)
-        except BaseException:
-            resp.close()
-            raise
-        if hop.keep_body and payload is not None and not payload.is_replayable:
-            resp.close()
-            raise ClientPayloadError(
-                f"cannot follow the {resp.status} redirect to {hop.url}: the request body "
-                "cannot be sent again (use bytes or a seekable file, or allow_redirects=False)")
-        resp.release()
-        return hop
-
     def _make_request(
         self, call: _Call, method: str, hop_url: URL, original_url: URL,
         hdrs: CIMultiDict[str], payload: BodyPayload | None, cookies: Any,
@@ -651,7 +609,7 @@ class RequestPipeline:
             raise ValueError(
                 "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
                 "encoded in URL")
-        cookie = _cookie_header(jar, hop_url, cookies) if (cookies or len(jar)) else None
+        cookie = cookie_header(jar, hop_url, cookies) if (cookies or len(jar)) else None
         if cookie:
             existing = hdrs.get("Cookie")
             hdrs["Cookie"] = f"{existing}; {cookie}" if existing else cookie
@@ -684,24 +642,3 @@ def _strip_auth(url: URL) -> tuple[URL, BasicAuth | None]:
     if url.raw_user is None and url.raw_password is None:
         return url, None
     return url.with_user(None), BasicAuth(url.user or "", url.password or "")
-
-
-def _cookie_header(jar: AbstractCookieJar, url: URL, cookies: Any) -> str:
-    """The Cookie value: the jar's cookies for *url*, then the request's own (which win)."""
-    pairs: dict[str, str] = {}
-    if len(jar):
-        for name, morsel in jar.filter_cookies(url).items():
-            pairs[name] = morsel.coded_value
-    if cookies:
-        quote = jar.quote_cookie
-        items = cookies.items() if isinstance(cookies, (Mapping, BaseCookie)) else cookies
-        for name, value in items:
-            if isinstance(value, Morsel):
-                pairs[name] = value.coded_value if quote else value.value
-            elif quote:
-                tmp: SimpleCookie = SimpleCookie()
-                tmp[name] = value
-                pairs[name] = tmp[name].coded_value
-            else:
-                pairs[name] = str(value)
-    return "; ".join(f"{k}={v}" for k, v in pairs.items())

@@ -17,13 +17,26 @@ Per hop the session asks :func:`next_hop` what to do with a 3xx response. The ru
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
-from ._exceptions import InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError
+from ._exceptions import (
+    ClientPayloadError,
+    InvalidUrlRedirectClientError,
+    NonHttpUrlRedirectClientError,
+    TooManyRedirects,
+)
 
-__all__ = ["REDIRECT_STATUSES", "RedirectHop", "next_hop"]
+if TYPE_CHECKING:
+    from ketch_tracing import Trace
+
+    from ._request import BodyPayload
+    from ._response import ClientResponse
+
+__all__ = ["REDIRECT_STATUSES", "RedirectHop", "next_hop", "redirect_hop"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _HTTP_SCHEMES = frozenset({"http", "https"})
@@ -94,3 +107,54 @@ def _has_no_authority(location: str, scheme: str) -> bool:
     rest = location.strip(_C0_OR_SPACE).replace("\t", "").replace("\n", "").replace("\r", "")
     after = rest[len(scheme) + 1 : len(scheme) + 3]
     return len(after) < 2 or after[0] not in "/\\" or after[1] not in "/\\"
+
+
+async def redirect_hop(
+    resp: ClientResponse, history: list[ClientResponse], method: str, url: URL,
+    hop_url: URL, headers: Any, payload: BodyPayload | None, traces: Sequence[Trace] | None,
+    max_redirects: int, requote: bool,
+) -> RedirectHop | None:
+    """Record a redirect response and decide its hop; the response is then released.
+
+    Args:
+        resp: the 3xx response.
+        history: the responses so far; *resp* is appended when it is a hop.
+        method, url: the request as asked (for the trace signal); *hop_url* without
+            credentials, for resolving the Location.
+        headers: the hop's request headers (for the trace signal).
+        payload: the request body, to check it can be sent again.
+        traces: the request's traces, or None.
+        max_redirects: the most hops (0: no limit).
+        requote: re-quote the Location (``requote_redirect_url``).
+
+    Returns:
+        The next hop, or None when the response names no Location (it is the answer).
+
+    Raises:
+        TooManyRedirects: *history* reached *max_redirects*.
+        ClientPayloadError: the body must be sent again but cannot be.
+        InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError: a bad Location.
+    """
+    if traces:
+        for t in traces:
+            await t.send_request_redirect(method, url, headers, resp)
+    location = resp.headers.get("Location") or resp.headers.get("URI")
+    if location is None:
+        return None
+    history.append(resp)
+    if max_redirects and len(history) >= max_redirects:
+        resp.close()
+        raise TooManyRedirects(history[0].request_info, tuple(history), status=resp.status,
+                               message="Too many redirects", headers=resp.headers)
+    try:
+        hop = next_hop(resp.status, method, hop_url, location, requote)
+    except BaseException:
+        resp.close()
+        raise
+    if hop.keep_body and payload is not None and not payload.is_replayable:
+        resp.close()
+        raise ClientPayloadError(
+            f"cannot follow the {resp.status} redirect to {hop.url}: the request body cannot "
+            "be sent again (use bytes or a seekable file, or allow_redirects=False)")
+    resp.release()
+    return hop

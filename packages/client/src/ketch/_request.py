@@ -10,7 +10,8 @@ one write, streams other bodies chunk by chunk, and honours ``Expect: 100-contin
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from http.cookies import BaseCookie, Morsel, SimpleCookie
 from typing import TYPE_CHECKING, Any, Protocol
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -25,12 +26,14 @@ from ._response import RequestInfo
 
 if TYPE_CHECKING:
     from ketch_connector import Connection
+    from ketch_cookies import AbstractCookieJar
     from ketch_tracing import Trace
 
 __all__ = [
     "ClientRequest",
     "BodyPayload",
     "compressor_for",
+    "cookie_header",
     "is_small_body",
     "to_payload",
     "write_body",
@@ -362,3 +365,24 @@ async def _write_stream(
         raise ClientPayloadError(
             f"request body produced {sent} bytes but its size is {payload.size}"
         )
+
+
+def cookie_header(jar: AbstractCookieJar, url: URL, cookies: Any) -> str:
+    """The Cookie value: the jar's cookies for *url*, then the request's own (which win)."""
+    pairs: dict[str, str] = {}
+    if len(jar):
+        for name, morsel in jar.filter_cookies(url).items():
+            pairs[name] = morsel.coded_value
+    if cookies:
+        quote = jar.quote_cookie
+        items = cookies.items() if isinstance(cookies, (Mapping, BaseCookie)) else cookies
+        for name, value in items:
+            if isinstance(value, Morsel):
+                pairs[name] = value.coded_value if quote else value.value
+            elif quote:
+                tmp: SimpleCookie = SimpleCookie()
+                tmp[name] = value
+                pairs[name] = tmp[name].coded_value
+            else:
+                pairs[name] = str(value)
+    return "; ".join(f"{k}={v}" for k, v in pairs.items())
