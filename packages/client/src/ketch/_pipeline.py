@@ -282,8 +282,11 @@ class RequestPipeline:
         )
         conn.set_receiver(handler)
         try:
-            if not await write_body(conn, req, head, traces,
-                                    handler.wait_continue if req.expect100 else None):
+            payload = req.body
+            if payload is None and not traces and not req.expect100 and not req.chunked:
+                conn.write(head)  # the plain GET: nothing else to send or to report
+            elif not await write_body(conn, req, head, traces,
+                                      handler.wait_continue if req.expect100 else None):
                 parser.close_after_response()
             resp_head = await handler.head()
         except BaseException as exc:
