@@ -20,6 +20,7 @@ from ketch_connector import (
     ServerTimeoutError,
     TCPConnector,
 )
+from ketch_connector._pool import PEEK_AFTER_IDLE
 from ketch_tracing import Trace, TraceConfig
 
 from .helpers import CountingServer, silent
@@ -191,14 +192,16 @@ async def test_server_closed_idle_connection_is_not_reused() -> None:
 
 
 async def test_stale_connection_detected_before_the_loop_sees_it() -> None:
-    async with CountingServer() as server, TCPConnector() as conn:
+    clock = FakeClock()
+    async with CountingServer() as server, TCPConnector(clock=clock) as conn:
         key = key_for(server)
         c1 = await conn.connect(key)
         first = c1.protocol
         c1.release()
         await server.close_all()  # returns once the server side is closed
-        # The FIN may sit unread in the socket; the peek before reuse still sees it.
-        first.idle_expires = first.idle_expires  # (no loop iteration in between)
+        # Idle long enough to be peeked: the FIN may sit unread in the socket, and the
+        # peek before reuse still sees it.
+        clock.now += PEEK_AFTER_IDLE
         c2 = await conn.connect(key)
         assert c2.protocol is not first
         c2.release()

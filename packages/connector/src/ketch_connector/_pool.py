@@ -18,6 +18,15 @@ cancelled (or times out) after being served gives what it was handed straight ba
 
 Idle connections expire ``keepalive_timeout`` seconds after their release (checked at
 reuse against the injectable clock, and by one timer per connector that closes them).
+
+Staleness: while a connection is idle its protocol closes it as soon as the event loop
+reports the peer's end of stream or stray bytes. A FIN that reached the socket but not yet
+the loop is looked for with a ``recv(MSG_PEEK)`` only when the connection sat idle for
+:data:`PEEK_AFTER_IDLE` seconds or more: servers close idle connections after their own
+keep-alive timeout, not just after answering, and a syscall on every reuse of a busy
+connection costs more than the rest of the acquire. The rare server that closes a
+just-used connection unannounced is covered by the client's one retry of an idempotent
+request (as aiohttp does).
 """
 
 from __future__ import annotations
@@ -42,6 +51,8 @@ __all__ = ["BaseConnector", "peer_timeout"]
 Clock = Callable[[], float]
 # What a served waiter receives: an idle connection handed over, or None for a reserved slot.
 _Handoff = ConnectionProtocol | None
+# See the module documentation (staleness).
+PEEK_AFTER_IDLE = 1.0
 
 
 @contextlib.asynccontextmanager
@@ -296,11 +307,16 @@ class BaseConnector:
             if now is None:
                 now = self._clock()
             assert expires is not None
-            if expires > now and proto.is_alive():
+            if expires > now and proto.is_alive(peek=self._idle_long(expires, now)):
                 return proto
             self._discard(key, proto)
             stack = self._idle.get(key)
         return None
+
+    def _idle_long(self, expires: float, now: float) -> bool:
+        """Whether a connection expiring at *expires* has been idle PEEK_AFTER_IDLE or more."""
+        timeout = self._keepalive_timeout
+        return timeout is None or now - (expires - timeout) >= PEEK_AFTER_IDLE
 
     def _room_for(self, key: ConnectionKey) -> bool:
         per_host = self._limit_per_host
