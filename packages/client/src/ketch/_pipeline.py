@@ -164,6 +164,7 @@ class RequestPipeline:
     _auto: CIMultiDict[str]
     _origins: dict[tuple[str, str], tuple[str, ConnectionKey]]
     _head_cache: dict[tuple[tuple[str, str], ...], bytes]
+    _heads: dict[tuple[str, str, HttpVersion, tuple[tuple[str, str], ...]], bytes]
     _opts: HopOptions
 
     def _build_url(self, str_or_url: str | URL) -> URL:
@@ -229,22 +230,35 @@ class RequestPipeline:
         )
 
     def _serialize_head(self, req: ClientRequest) -> bytes:
-        """``req.serialize_head()``, with the header block cached per distinct header set.
+        """``req.serialize_head()``, cached per request line and per header set.
 
-        Successive requests mostly send the very same fields (defaults, Host, framing);
-        their block was checked when first serialized, so only the request line is
+        Successive requests mostly send the very same head (same target, defaults, Host,
+        framing): that is one dict lookup. Otherwise the header block is looked up by the
+        fields alone (checked when first serialized), so only the request line is
         serialized (and checked) again.
         """
         fields = tuple(req.headers.items())
+        method = req.method
+        target = req.request_target()
+        version = req.version
+        heads = self._heads
+        key = (method, target, version, fields)
+        head = heads.get(key)
+        if head is not None:
+            return head
         block = self._head_cache.get(fields)
         if block is None:
-            head = req.serialize_head()
+            head = h1.serialize_head(method, target, fields, version)
             if len(self._head_cache) >= 256:
                 self._head_cache.clear()
             self._head_cache[fields] = head[head.index(b"\r\n"):]
-            return head
-        line = h1.serialize_head(req.method, req.request_target(), (), req.version)
-        return line[:-4] + block
+        else:
+            line = h1.serialize_head(method, target, (), version)
+            head = line[:-4] + block
+        if len(heads) >= 256:
+            heads.clear()
+        heads[key] = head
+        return head
 
     # ------------------------------------------------------------------ sending one hop
     async def _send(self, req: ClientRequest, call: _Call) -> ClientResponse:

@@ -160,6 +160,7 @@ class ClientSession(RequestPipeline):
         # (scheme, authority) -> (Host value, default ConnectionKey): per origin, once.
         self._origins = {}
         self._head_cache = {}
+        self._heads = {}
         self._opts = HopOptions(timeout, True, auto_decompress, read_bufsize, self._limits, None)
         self._closed = False
 
