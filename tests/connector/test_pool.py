@@ -369,3 +369,40 @@ async def test_cancelled_inside_trace_callbacks_leaks_nothing() -> None:
         with pytest.raises(asyncio.CancelledError):
             await reusing
         assert conn._open == 1 and len(conn._idle_lru) == 1  # back in the pool
+
+    # Queued for the only slot (limit=1): a queued_start callback that is cancelled or raises
+    # must take the caller out of the queue, or the slot is later handed to nobody.
+    entered = asyncio.Event()
+
+    async def stall_queued(session: object, ctx: object, params: object) -> None:
+        entered.set()
+        await gate.wait()
+
+    async def fail_queued(session: object, ctx: object, params: object) -> None:
+        raise RuntimeError("queued_start callback failed")
+
+    for callback in (stall_queued, fail_queued):
+        queued_config = TraceConfig()
+        queued_config.on_connection_queued_start.append(callback)
+        queued_config.freeze()
+        queued_traces = [Trace(None, queued_config, SimpleNamespace())]
+        entered.clear()
+        async with CountingServer() as server, TCPConnector(limit=1) as conn:
+            key = key_for(server)
+            holder = await conn.connect(key)
+            queued = asyncio.create_task(conn.connect(key, queued_traces))
+            if callback is stall_queued:
+                await asyncio.wait_for(entered.wait(), 5)
+                queued.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await queued
+            else:
+                with pytest.raises(RuntimeError, match="queued_start callback failed"):
+                    await queued
+            assert not conn._waiters
+            holder.release()
+            assert conn._open == 1 and len(conn._idle_lru) == 1  # parked, not handed to nobody
+            again = await conn.connect(key, timeout=5)
+            assert again is not None
+            again.release()
+            assert conn._open == 1 and len(conn._idle_lru) == 1

@@ -364,10 +364,12 @@ class BaseConnector:
         if queue is None:
             queue = self._waiters[key] = deque()
         queue.append(entry)
-        if traces:
-            for trace in traces:
-                await trace.send_connection_queued_start()
         try:
+            # Inside the try: a queued_start callback that raises or is cancelled must leave
+            # the queue too, or a slot is later handed to a future nobody awaits.
+            if traces:
+                for trace in traces:
+                    await trace.send_connection_queued_start()
             handoff = await fut
         except BaseException:
             self._abandon_wait(key, entry)
