@@ -103,7 +103,7 @@ class ResponseHandler:
     __slots__ = (
         "_loop", "_conn", "_transport", "_parser", "_head", "_stream", "_done", "_paused",
         "_read_bufsize", "_read_timeout", "_last_read", "_timer", "_deadline_handle",
-        "_deadline", "__weakref__",
+        "_deadline", "__weakref__", "request_sent",
         "_request_info", "_traces", "_method", "_url", "_continue", "trailers",
         "_transport_paused", "_eof", "_pre_head",
     )
@@ -150,6 +150,9 @@ class ResponseHandler:
         self._url = url
         self._continue: asyncio.Future[bool] | None = None
         self.trailers: Any = None
+        # Set by the sender once the whole request is written: a response that ends
+        # before that leaves the connection mid-request, so it is closed, never pooled.
+        self.request_sent = False
 
     # -- what the session uses ---------------------------------------------------------
 
@@ -190,6 +193,14 @@ class ResponseHandler:
             self._continue = self._loop.create_future()
         self.start_read_timeout()
         return await self._continue
+
+    def early_head(self) -> h1.Response | None:
+        """The final head if it arrived before sending failed (the server answered
+        without reading the whole request, e.g. 413 or 401), else None."""
+        fut = self._head
+        if fut.done() and not fut.cancelled() and fut.exception() is None:
+            return fut.result()
+        return None
 
     def start_read_timeout(self) -> None:
         """Start counting ``sock_read`` (call when the request has been sent)."""
@@ -359,7 +370,7 @@ class ResponseHandler:
             self._transport_paused = False
             if self._transport is not None:
                 self._transport.resume_reading()
-        if end.keep_alive and self._parser.is_reusable:
+        if end.keep_alive and self.request_sent and self._parser.is_reusable:
             self._conn.release()
         else:
             self._conn.close()

@@ -30,9 +30,11 @@ from yarl import URL
 import ketch_http1 as h1
 from ketch_connector import (
     BaseConnector,
+    ClientConnectionError,
     ClientConnectorError,
     ClientError,
     ClientOSError,
+    Connection,
     ConnectionKey,
     ServerDisconnectedError,
 )
@@ -299,20 +301,25 @@ class RequestPipeline:
             payload = req.body
             if payload is None and not traces and not req.expect100 and not req.chunked:
                 conn.write(head)  # the plain GET: nothing else to send or to report
-            elif not await write_body(conn, req, head, traces,
-                                      handler.wait_continue if req.expect100 else None):
+                handler.request_sent = True
+            elif await write_body(conn, req, head, traces,
+                                  handler.wait_continue if req.expect100 else None):
+                handler.request_sent = True
+            else:
                 parser.close_after_response()
             resp_head = await handler.head()
         except BaseException as exc:
-            transport = conn.transport
-            if transport is not None and transport.get_write_buffer_size():
-                # Unsent request bytes: closing would wait to flush them to a peer that
-                # may never read; this connection is finished, so drop it at once.
-                transport.abort()
-            handler.abort()
-            if isinstance(exc, OSError) and not isinstance(exc, ClientError):
-                raise ClientOSError(*exc.args) from exc
-            raise
+            early = handler.early_head()
+            if early is not None and isinstance(exc, (ClientConnectionError, OSError)):
+                # The server answered before reading the whole request (413, 401...) and
+                # the connection then failed under the upload: that answer is the
+                # response, as with aiohttp (the handler never pools this connection).
+                resp_head = early
+            else:
+                self._abort_send(conn, handler)
+                if isinstance(exc, OSError) and not isinstance(exc, ClientError):
+                    raise ClientOSError(*exc.args) from exc
+                raise
         stream = handler.stream
         if (not opts.read_until_eof and resp_head.content_length is None
                 and not resp_head.chunked and not handler.done):
@@ -323,6 +330,15 @@ class RequestPipeline:
         return self._response_class(req.method, req.original_url, resp_head, stream, handler,
                               info, self._loop, traces=traces or (),
                               charset_resolver=self._fallback_charset_resolver)
+
+    @staticmethod
+    def _abort_send(conn: Connection, handler: ResponseHandler) -> None:
+        transport = conn.transport
+        if transport is not None and transport.get_write_buffer_size():
+            # Unsent request bytes: closing would wait to flush them to a peer that
+            # may never read; this connection is finished, so drop it at once.
+            transport.abort()
+        handler.abort()
 
     # ------------------------------------------------------------------ the request
     async def _request(
