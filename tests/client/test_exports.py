@@ -59,6 +59,13 @@ def test_all_lists_only_real_names() -> None:
         assert hasattr(ketch, name), name
 
 
+def test_hdrs_compatibility_module() -> None:
+    import ketch.hdrs
+
+    assert "hdrs" in ketch.__all__ and ketch.hdrs is ketch.__dict__["hdrs"]
+    assert ketch.hdrs.CONTENT_TYPE == "Content-Type" and ketch.hdrs.METH_GET == "GET"
+
+
 def test_abc_compatibility_module() -> None:
     assert set(ketch.abc.__all__) == {
         "AbstractCookieJar", "AbstractResolver", "ClearCookiePredicate", "ResolveResult"}

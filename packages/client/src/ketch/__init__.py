@@ -95,6 +95,7 @@ from ._session import ClientSession, request
 from ._streams import StreamReader
 from ._timeouts import ClientTimeout
 from ._version import __version__
+from . import hdrs
 
 __all__ = [
     "AsyncIterablePayload",
@@ -185,5 +186,6 @@ __all__ = [
     "UnixConnector",
     "__version__",
     "get_payload",
+    "hdrs",
     "request",
 ]
