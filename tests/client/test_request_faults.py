@@ -60,3 +60,86 @@ async def test_early_response_mid_upload_is_returned_and_never_pooled() -> None:
         server.close()
         await server.wait_closed()
     assert len(received) == 1
+
+
+class Recorder:
+    """A raw loopback server that records every byte of each connection until the client
+    closes it, answering 200 (Content-Length: 0) to each request head if *answer*."""
+
+    def __init__(self, answer: bool = True) -> None:
+        self.answer = answer
+        self.received: list[bytes] = []
+        self.closed = asyncio.Event()
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> Recorder:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        data = b""
+        try:
+            while piece := await reader.read(65536):
+                data += piece
+                if self.answer and data.count(b"\r\n\r\n") == 1 and b"\r\n\r\n" in piece:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        except ConnectionError:
+            pass
+        self.received.append(data)
+        writer.close()
+        self.closed.set()
+
+
+async def test_content_length_disagreeing_with_the_body_is_refused_before_sending() -> None:
+    async with Recorder() as server, ketch.ClientSession() as s:
+        with pytest.raises(ValueError, match=r"'10'.*\b3 bytes"):
+            await s.post(server.url, data=b"abc", headers={"Content-Length": "10"})
+        with pytest.raises(ValueError, match=r"'-1'"):
+            await s.post(server.url, data=b"abc", headers={"Content-Length": "-1"})
+        assert pool_state(s) == (0, 0)
+    assert server.received == []
+
+
+async def test_streamed_body_never_writes_past_its_content_length() -> None:
+    """The second chunk would overrun Content-Length: 5 and reach the server as a second
+    request; it is refused before it is written and the connection closed."""
+    smuggled = b"GET /smuggled HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"12345"
+        yield smuggled
+
+    async with Recorder() as server, ketch.ClientSession() as s:
+        with pytest.raises(ketch.ClientPayloadError, match=r"longer than its Content-Length \(5"):
+            await s.post(server.url, data=body(), headers={"Content-Length": "5"})
+        assert pool_state(s) == (0, 0)
+        await asyncio.wait_for(server.closed.wait(), 5)
+    assert len(server.received) == 1
+    assert server.received[0].endswith(b"\r\n\r\n12345")
+    assert b"smuggled" not in server.received[0]
+
+
+async def test_short_streamed_body_fails_at_once_and_closes() -> None:
+    """Three bytes for Content-Length: 10: the server would wait for the rest forever;
+    the client raises at the end of the body (well before the total timeout)."""
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"abc"
+
+    async with Recorder(answer=False) as server, ketch.ClientSession() as s:
+        with pytest.raises(ketch.ClientPayloadError, match=r"3 bytes .* Content-Length is 10"):
+            await s.post(server.url, data=body(), headers={"Content-Length": "10"},
+                         timeout=ketch.ClientTimeout(total=5))
+        assert pool_state(s) == (0, 0)
+        await asyncio.wait_for(server.closed.wait(), 5)
+    assert server.received[0].endswith(b"\r\n\r\nabc")

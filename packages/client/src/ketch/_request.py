@@ -218,6 +218,14 @@ class ClientRequest:
         elif "Content-Length" not in hdrs:
             hdrs["Content-Length"] = str(payload.size)
             added.append("Content-Length")
+        else:
+            declared = declared_length(hdrs["Content-Length"])
+            if payload.size is not None and declared != payload.size:
+                # RFC 9112 §6.3: a wrong length desynchronizes the connection.
+                raise ValueError(
+                    f"Content-Length: {hdrs['Content-Length']!r} disagrees with the body's "
+                    f"size ({payload.size} bytes)"
+                )
 
     # ---------------------------------------------------------------- views
     @property
@@ -264,6 +272,17 @@ class ClientRequest:
 
 
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "CONNECT", "TRACE"})
+
+
+def declared_length(value: str) -> int:
+    """A Content-Length value as a byte count.
+
+    Raises:
+        ValueError: not a non-negative decimal integer (RFC 9110 §8.6).
+    """
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError(f"Content-Length must be a non-negative integer, got {value!r}")
+    return int(value)
 
 
 def is_small_body(payload: BodyPayload) -> bool:
@@ -348,11 +367,19 @@ async def _write_stream(
     conn: Connection, req: ClientRequest, payload: BodyPayload, traces: list[Trace] | None
 ) -> None:
     chunked = req.chunked
+    # Without chunked coding the body ends where the Content-Length sent says: a byte
+    # more would be read as the start of another request (RFC 9112 §6.3, §11.2).
+    declared = None if chunked else declared_length(req.headers.get("Content-Length", "0"))
     sent = 0
     async for chunk in payload.iter_chunks():
         if not chunk:
             continue
         sent += len(chunk)
+        if declared is not None and sent > declared:
+            raise ClientPayloadError(
+                f"request body is longer than its Content-Length ({declared} bytes): "
+                f"{sent} bytes or more produced; the rest was not sent"
+            )
         conn.write(h1.encode_chunk(chunk) if chunked else chunk)
         await conn.drain()
         if traces:
@@ -361,9 +388,9 @@ async def _write_stream(
     if chunked:
         conn.write(h1.encode_last_chunk())
         await conn.drain()
-    elif payload.size is not None and sent != payload.size:
+    elif sent != declared:
         raise ClientPayloadError(
-            f"request body produced {sent} bytes but its size is {payload.size}"
+            f"request body produced {sent} bytes but its Content-Length is {declared}"
         )
 
 
