@@ -78,6 +78,20 @@ def test_client_response_error() -> None:
     assert (again.status, again.message) == (407, "Auth")
 
 
+def test_client_response_error_deprecated_code() -> None:
+    # aiohttp 3.x: code= and .code still work, with a DeprecationWarning pointing at status.
+    with pytest.warns(DeprecationWarning, match="use status"):
+        err = kc.ClientResponseError("info", (), code=404, message="Not Found")
+    assert err.status == 404
+    with pytest.warns(DeprecationWarning, match="use .status"):
+        assert err.code == 404
+    with pytest.warns(DeprecationWarning, match="use .status"):
+        err.code = 410
+    assert err.status == 410
+    with pytest.raises(ValueError, match="code=404 and status=400"):
+        kc.ClientResponseError("info", (), code=404, status=400)
+
+
 def test_public_surface() -> None:
     assert sorted(kc.__all__) == sorted([
         "AbstractResolver", "AsyncResolver", "BaseConnector", "ClientConnectionError",

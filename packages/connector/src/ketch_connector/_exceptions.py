@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import warnings
 from typing import Any, Protocol
 
 __all__ = [
@@ -308,9 +309,13 @@ class ClientResponseError(ClientError):
     Args:
         request_info: the request that got this response.
         history: earlier responses of the same request (redirects).
+        code: deprecated spelling of *status*, kept because aiohttp 3.x still accepts it.
         status: the HTTP status code.
         message: the reason phrase or a description.
         headers: the response headers, or None.
+
+    Raises:
+        ValueError: both *code* and *status* were given.
     """
 
     __module__ = "ketch_connector"
@@ -320,16 +325,44 @@ class ClientResponseError(ClientError):
         request_info: Any,
         history: tuple[Any, ...],
         *,
+        code: int | None = None,
         status: int | None = None,
         message: str = "",
         headers: Any = None,
     ) -> None:
+        if code is not None:
+            if status is not None:
+                raise ValueError(
+                    f"both code={code!r} and status={status!r} were given; "
+                    "code is deprecated, use status alone"
+                )
+            warnings.warn(
+                "ClientResponseError(code=...) is deprecated, use status=...",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            status = code
         self.request_info = request_info
         self.status = status if status is not None else 0
         self.message = message
         self.headers = headers
         self.history = history
         self.args = (request_info, history)
+
+    @property
+    def code(self) -> int:
+        """Deprecated alias of :attr:`status` (aiohttp 3.x); warns with DeprecationWarning."""
+        warnings.warn(
+            "ClientResponseError.code is deprecated, use .status", DeprecationWarning, stacklevel=2
+        )
+        return self.status
+
+    @code.setter
+    def code(self, value: int) -> None:
+        warnings.warn(
+            "ClientResponseError.code is deprecated, use .status", DeprecationWarning, stacklevel=2
+        )
+        self.status = value
 
     def __str__(self) -> str:
         url = getattr(self.request_info, "real_url", "")
