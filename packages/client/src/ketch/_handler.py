@@ -35,7 +35,7 @@ from ketch_connector import (
 from ._exceptions import ClientPayloadError, ClientResponseError
 from ._streams import DEFAULT_READ_BUFSIZE, StreamReader, _TraceLike
 
-__all__ = ["ResponseHandler"]
+__all__ = ["ResponseHandler", "DeadlineWheel"]
 
 # Timers firing within this of their due time count as due (clock granularity).
 _TIMER_SLACK = 0.001
@@ -46,8 +46,9 @@ _TIMER_SLACK = 0.001
 _PRECISE_BELOW = 5.0
 
 
-class _Deadlines:
-    """The far deadlines of one loop's responses, checked by a single one-second tick."""
+class DeadlineWheel:
+    """The far deadlines of many responses (a session's), checked by a single one-second
+    tick while any is pending."""
 
     __slots__ = ("_loop", "_handlers", "_tick_handle")
 
@@ -73,15 +74,15 @@ class _Deadlines:
         self._tick_handle = self._loop.call_later(1.0, self._tick) if self._handlers else None
 
 
-_DEADLINES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = (
+_DEADLINES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, DeadlineWheel] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _deadlines(loop: asyncio.AbstractEventLoop) -> _Deadlines:
+def _deadlines(loop: asyncio.AbstractEventLoop) -> DeadlineWheel:
     wheel = _DEADLINES.get(loop)
     if wheel is None:
-        wheel = _DEADLINES[loop] = _Deadlines(loop)
+        wheel = _DEADLINES[loop] = DeadlineWheel(loop)
     return wheel
 
 
@@ -98,6 +99,8 @@ class ResponseHandler:
         request_info: the request, for the errors raised about its response.
         traces: the request's traces (see :class:`StreamReader`).
         method, url: the request, for the trace signals.
+        deadlines: where a far ``deadline`` is checked (the session's wheel; default:
+            one per loop).
     """
 
     __slots__ = (
@@ -105,7 +108,7 @@ class ResponseHandler:
         "_read_bufsize", "_read_timeout", "_last_read", "_timer", "_deadline_handle",
         "_deadline", "__weakref__", "request_sent",
         "_request_info", "_traces", "_method", "_url", "_continue", "trailers",
-        "_transport_paused", "_eof", "_pre_head",
+        "_transport_paused", "_eof", "_pre_head", "_wheel",
     )
 
     def __init__(
@@ -121,6 +124,7 @@ class ResponseHandler:
         traces: Sequence[_TraceLike] = (),
         method: str = "GET",
         url: Any = None,
+        deadlines: DeadlineWheel | None = None,
     ) -> None:
         self._loop = loop
         self._conn = conn
@@ -143,7 +147,8 @@ class ResponseHandler:
             if deadline - loop.time() < _PRECISE_BELOW:
                 self._deadline_handle = loop.call_at(deadline, self._on_deadline)
             else:
-                _deadlines(loop).add(self)
+                wheel = self._wheel = deadlines if deadlines is not None else _deadlines(loop)
+                wheel.add(self)
         self._request_info = request_info
         self._traces = traces
         self._method = method
@@ -435,7 +440,7 @@ class ResponseHandler:
             self._deadline_handle = None
         elif self._deadline is not None:
             self._deadline = None
-            _deadlines(self._loop).discard(self)
+            self._wheel.discard(self)
 
     def _fail(
         self, exc: BaseException | None, os_error: BaseException | None = None,

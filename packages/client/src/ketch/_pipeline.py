@@ -43,7 +43,7 @@ from ketch_tracing import Trace, TraceConfig
 
 from ._auth import BasicAuth
 from ._exceptions import InvalidUrlClientError, NonHttpUrlClientError
-from ._handler import ResponseHandler
+from ._handler import DeadlineWheel, ResponseHandler
 from ._helpers import HttpVersion
 from ._middlewares import ClientMiddlewareType, build_client_middlewares
 from ._payload import JsonPayload
@@ -168,6 +168,7 @@ class RequestPipeline:
     _head_cache: dict[tuple[tuple[str, str], ...], bytes]
     _heads: dict[tuple[str, str, HttpVersion, tuple[tuple[str, str], ...]], bytes]
     _opts: HopOptions
+    _wheel: DeadlineWheel
 
     def _build_url(self, str_or_url: str | URL) -> URL:
         try:
@@ -294,7 +295,7 @@ class RequestPipeline:
         handler = ResponseHandler(
             self._loop, conn, parser, read_bufsize=opts.read_bufsize,
             read_timeout=timeout.sock_read, deadline=call.deadline, request_info=info,
-            traces=traces or (), method=req.method, url=req.url,
+            traces=traces or (), method=req.method, url=req.url, deadlines=self._wheel,
         )
         conn.set_receiver(handler)
         try:
@@ -317,7 +318,9 @@ class RequestPipeline:
                 resp_head = early
             else:
                 self._abort_send(conn, handler)
-                if isinstance(exc, OSError) and not isinstance(exc, ClientError):
+                # TimeoutError is an OSError since Python 3.11: the total timeout stays
+                # a timeout (and is not taken for a stale connection to retry on).
+                if isinstance(exc, OSError) and not isinstance(exc, (ClientError, TimeoutError)):
                     raise ClientOSError(*exc.args) from exc
                 raise
         stream = handler.stream

@@ -25,6 +25,7 @@ from ketch_cookies import AbstractCookieJar, CookieJar
 from ketch_tracing import TraceConfig
 
 from ._auth import BasicAuth
+from ._handler import DeadlineWheel
 from ._helpers import HttpVersion, HttpVersion11
 from ._middlewares import ClientMiddlewareType
 from ._pipeline import SENTINEL, HopOptions, RequestPipeline
@@ -161,6 +162,7 @@ class ClientSession(RequestPipeline):
         self._origins = {}
         self._head_cache = {}
         self._heads = {}
+        self._wheel = DeadlineWheel(self._loop)
         self._opts = HopOptions(timeout, True, auto_decompress, read_bufsize, self._limits, None)
         self._closed = False
 
