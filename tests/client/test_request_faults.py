@@ -143,3 +143,22 @@ async def test_short_streamed_body_fails_at_once_and_closes() -> None:
         assert pool_state(s) == (0, 0)
         await asyncio.wait_for(server.closed.wait(), 5)
     assert server.received[0].endswith(b"\r\n\r\nabc")
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_total_timeout_waiting_for_the_head_is_a_timeout_sent_once(method: str) -> None:
+    """The server reads the request and never answers: the total timeout raises
+    asyncio.TimeoutError (not ClientOSError), and a GET is not re-sent as if its
+    connection had been stale."""
+    async with Recorder(answer=False) as server, ketch.ClientSession() as s:
+        with pytest.raises(asyncio.TimeoutError) as info:
+            await s.request(method, server.url, data=b"x" if method == "POST" else None,
+                            timeout=ketch.ClientTimeout(total=0.5))
+        assert not isinstance(info.value, ketch.ClientOSError)
+        # Raised while waiting for the answer, not by a second attempt that found the
+        # time already spent ("expired before connecting").
+        assert "before the response was received" in str(info.value)
+        assert pool_state(s) == (0, 0)
+        await asyncio.wait_for(server.closed.wait(), 5)
+    assert len(server.received) == 1
+    assert server.received[0].count(f"{method} / HTTP/1.1".encode()) == 1
