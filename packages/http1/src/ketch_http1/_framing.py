@@ -25,6 +25,13 @@ _NO_CODINGS: list[str] = []
 
 
 def _keep_alive(version: tuple[int, int], values: list[str]) -> bool:
+    if len(values) == 1:
+        # The usual single token, spelled as servers send it: no splitting needed.
+        value = values[0]
+        if value == "keep-alive" or value == "Keep-Alive":
+            return True
+        if value == "close":
+            return False
     tokens = {t.strip().lower() for v in values for t in v.split(",")}
     if "close" in tokens:
         return False
