@@ -75,10 +75,12 @@ class InvalidURL(ClientError, ValueError):
 
     @property
     def url(self) -> Any:
+        """The offending URL, as given (a ``yarl.URL`` or a string)."""
         return self._url
 
     @property
     def description(self) -> str | None:
+        """What was wrong with the URL, or None when only the URL was given."""
         return self._description
 
     def __str__(self) -> str:

@@ -113,18 +113,23 @@ class ClientConnectorError(ClientOSError):
 
     @property
     def os_error(self) -> OSError:
+        """The OSError that made connecting fail."""
         return self._os_error
 
     @property
     def host(self) -> str:
+        """The host that could not be connected to, from the connection key."""
         return self._conn_key.host
 
     @property
     def port(self) -> int | None:
+        """The port that could not be connected to, from the connection key."""
         return self._conn_key.port
 
     @property
     def ssl(self) -> Any:
+        """The connection key's TLS setting (``True``, ``False``, an SSLContext or a
+        Fingerprint), as aiohttp reports it."""
         return self._conn_key.ssl
 
     def __str__(self) -> str:
@@ -163,6 +168,7 @@ class UnixClientConnectorError(ClientConnectorError):
 
     @property
     def path(self) -> str:
+        """The Unix socket path that could not be connected to."""
         return self._path
 
     def __str__(self) -> str:

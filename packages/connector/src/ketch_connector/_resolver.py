@@ -85,6 +85,20 @@ class ThreadedResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        """Resolve *host* with ``getaddrinfo`` run in the loop's default executor.
+
+        Args:
+            host: the name (or address literal) to resolve.
+            port: the port to put in the results.
+            family: ``AF_INET``, ``AF_INET6`` or ``AF_UNSPEC`` (0) for both.
+
+        Returns:
+            One ResolveResult per usable address, in the order getaddrinfo gave them; an IPv6
+            link-local address carries its scope id (``fe80::1%eth0``).
+
+        Raises:
+            OSError: the lookup failed or gave no usable address.
+        """
         loop = asyncio.get_running_loop()
         infos = await loop.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, family=family, flags=_FLAGS
@@ -143,6 +157,21 @@ class AsyncResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        """Resolve *host* by querying the DNS servers with aiodns.
+
+        Args:
+            host: the name (or address literal) to resolve.
+            port: the port to put in the results.
+            family: ``AF_INET``, ``AF_INET6`` or ``AF_UNSPEC`` (0) for both.
+
+        Returns:
+            One ResolveResult per address in the answer; an IPv6 link-local address carries
+            its scope id.
+
+        Raises:
+            OSError: the query failed (the message carries c-ares' reason and the host) or the
+                answer held no address.
+        """
         try:
             resp = await self._resolver.getaddrinfo(
                 host, port=port, type=socket.SOCK_STREAM, family=family, flags=_FLAGS

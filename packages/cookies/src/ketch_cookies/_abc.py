@@ -74,22 +74,32 @@ class DummyCookieJar(AbstractCookieJar):
     __module__ = "ketch_cookies"
 
     def __len__(self) -> int:
+        """Always 0: the jar keeps nothing."""
         return 0
 
     def __iter__(self) -> Iterator[Morsel[str]]:
+        """An empty iterator: there are no cookies to yield."""
         return iter(())
 
     def clear(self, predicate: ClearCookiePredicate | None = None) -> None:
-        pass
+        """Do nothing: there is nothing to remove, whatever *predicate* says."""
 
     def clear_domain(self, domain: str) -> None:
-        pass
+        """Do nothing: no cookie of *domain* (or any other) is kept."""
 
     def update_cookies(self, cookies: LooseCookies, response_url: URL = URL()) -> None:
-        pass
+        """Discard *cookies*: this jar exists to turn cookie handling off."""
 
     def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
-        pass
+        """Discard the ``Set-Cookie`` values in *headers*."""
 
     def filter_cookies(self, request_url: URL) -> BaseCookie[str]:
+        """Return an empty cookie set, so no ``Cookie`` header is sent.
+
+        Args:
+            request_url: the URL of the request (ignored).
+
+        Returns:
+            A new, empty ``SimpleCookie``.
+        """
         return SimpleCookie()
