@@ -15,6 +15,7 @@ import pytest
 from yarl import URL
 
 import ketch
+import ketch_http1
 from tests.servers import HTTPServer, Reply, Request, read_request
 
 
@@ -247,16 +248,18 @@ async def _fault_server(mode: str) -> asyncio.Server:
 
 
 @pytest.mark.parametrize(
-    ("mode", "data", "exc"),
+    ("mode", "data", "exc", "cause"),
     [
-        ("reset", "stream", ketch.ClientConnectionError),
-        ("close", None, ketch.ServerDisconnectedError),
-        ("reset", None, ketch.ClientConnectionError),
-        ("garbage", None, ketch.ClientResponseError),
+        # As aiohttp: an upload that fails on an OS error is ClientOSError from it.
+        ("reset", "stream", ketch.ClientOSError, ConnectionResetError),
+        # A clean close before the head: nothing failed below, so no cause.
+        ("close", None, ketch.ServerDisconnectedError, None),
+        ("reset", None, ketch.ClientOSError, ConnectionResetError),
+        ("garbage", None, ketch.ClientResponseError, ketch_http1.RemoteProtocolError),
     ],
 )
 async def test_faults_raise_documented_errors_and_free_the_slot(
-    mode: str, data: str | None, exc: type[Exception]
+    mode: str, data: str | None, exc: type[Exception], cause: type[Exception] | None
 ) -> None:
     server = await _fault_server(mode)
     port = server.sockets[0].getsockname()[1]
@@ -272,7 +275,13 @@ async def test_faults_raise_documented_errors_and_free_the_slot(
             with pytest.raises(exc) as info:
                 await s.post(f"http://127.0.0.1:{port}/",
                              data=endless() if data == "stream" else b"small")
-            assert info.value.__cause__ is not None or mode != "garbage"
+            assert type(info.value) is exc
+            if cause is None:
+                assert info.value.__cause__ is None
+            else:
+                assert isinstance(info.value.__cause__, cause)
+            if isinstance(info.value, ketch.ClientOSError):
+                assert info.value.errno == info.value.__cause__.errno  # type: ignore[union-attr]
             # The failed connection gave its only slot back: this would otherwise wait
             # for the slot and fail with PoolTimeoutError.
             resp = await s.get(good.url, timeout=ketch.ClientTimeout(connect=2))

@@ -19,7 +19,12 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from ._exceptions import ClientConnectionResetError, ServerDisconnectedError
+from ._exceptions import (
+    ClientConnectionError,
+    ClientConnectionResetError,
+    ClientOSError,
+    ServerDisconnectedError,
+)
 
 if TYPE_CHECKING:
     from ._key import ConnectionKey
@@ -28,6 +33,18 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "Receiver", "ConnectionProtocol"]
 
 _PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
+
+
+def _lost_while_writing(exc: BaseException | None) -> ClientConnectionError:
+    """The error for a write that cannot finish: ClientOSError chained to the OS error
+    (a reset...), as aiohttp raises for a failed upload; ServerDisconnectedError after a
+    clean close."""
+    if isinstance(exc, OSError):
+        err: ClientConnectionError = ClientOSError(
+            exc.errno, f"connection lost while writing: {exc}")
+        err.__cause__ = exc
+        return err
+    return ServerDisconnectedError("connection lost while writing")
 
 
 class Receiver(Protocol):
@@ -112,7 +129,7 @@ class ConnectionProtocol(asyncio.Protocol):
         self._wake_reader()
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
-            waiter.set_exception(ServerDisconnectedError("connection lost while writing"))
+            waiter.set_exception(_lost_while_writing(exc))
         if self._closed is not None and not self._closed.done():
             self._closed.set_result(None)
         self.sock = None
@@ -195,7 +212,7 @@ class ConnectionProtocol(asyncio.Protocol):
         if not self._paused:
             return
         if not self.is_connected:
-            raise ServerDisconnectedError("connection lost while writing")
+            raise _lost_while_writing(self._exc)
         self._drain_waiter = self._loop.create_future()
         try:
             await self._drain_waiter
@@ -284,10 +301,13 @@ class Connection:
         """Send *data* (buffered by the transport; see :meth:`drain`).
 
         Raises:
+            ClientOSError: the connection broke (chained to the OS error).
             ServerDisconnectedError: the connection is closed.
         """
         transport = self._protocol.transport
         if self._released or transport is None or transport.is_closing():
+            if not self._released and isinstance(self._protocol._exc, OSError):
+                raise _lost_while_writing(self._protocol._exc)
             raise ServerDisconnectedError("connection closed before the request was sent")
         transport.write(data)
 
@@ -295,7 +315,8 @@ class Connection:
         """Wait while the transport's write buffer is full.
 
         Raises:
-            ServerDisconnectedError: the connection was lost while waiting.
+            ClientOSError: the connection broke while waiting (chained to the OS error).
+            ServerDisconnectedError: the peer closed the connection while waiting.
         """
         await self._protocol.drain()
 
