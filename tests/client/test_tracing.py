@@ -588,6 +588,7 @@ def test_compatibility_module_matches_aiohttp_tracing() -> None:
         "TraceRequestHeadersSentParams",
     }  # fmt: skip
     assert aiohttp_tracing_all <= set(ketch.tracing.__all__)
+    assert ketch.tracing.__all__ == ketch_tracing.__all__  # one list, no drift
     for name in aiohttp_tracing_all:
         assert getattr(ketch.tracing, name) is getattr(ketch_tracing, name)
         assert getattr(ketch, name) is getattr(ketch_tracing, name)

@@ -1,54 +1,10 @@
 """Compatibility module: what aiohttp's documentation imports from ``aiohttp.tracing``.
 
-Re-exports only; the implementation is the ``ketch-tracing`` distribution.
+Re-exports only; the implementation (and the list of names) is the ``ketch-tracing``
+distribution's, so the two cannot drift apart.
 """
 
-from ketch_tracing import (
-    RequestTimings,
-    TimingTrace,
-    TraceConfig,
-    TraceConnectionCreateEndParams,
-    TraceConnectionCreateStartParams,
-    TraceConnectionQueuedEndParams,
-    TraceConnectionQueuedStartParams,
-    TraceConnectionReuseconnParams,
-    TraceDnsCacheHitParams,
-    TraceDnsCacheMissParams,
-    TraceDnsResolveHostEndParams,
-    TraceDnsResolveHostStartParams,
-    TraceRequestChunkSentParams,
-    TraceRequestEndParams,
-    TraceRequestExceptionParams,
-    TraceRequestHeadersSentParams,
-    TraceRequestRedirectParams,
-    TraceRequestStartParams,
-    TraceResponseBodyEndParams,
-    TraceResponseChunkReceivedParams,
-    TraceTlsHandshakeEndParams,
-    TraceTlsHandshakeStartParams,
-)
+import ketch_tracing
+from ketch_tracing import *  # noqa: F403
 
-__all__ = [
-    "RequestTimings",
-    "TimingTrace",
-    "TraceConfig",
-    "TraceConnectionCreateEndParams",
-    "TraceConnectionCreateStartParams",
-    "TraceConnectionQueuedEndParams",
-    "TraceConnectionQueuedStartParams",
-    "TraceConnectionReuseconnParams",
-    "TraceDnsCacheHitParams",
-    "TraceDnsCacheMissParams",
-    "TraceDnsResolveHostEndParams",
-    "TraceDnsResolveHostStartParams",
-    "TraceRequestChunkSentParams",
-    "TraceRequestEndParams",
-    "TraceRequestExceptionParams",
-    "TraceRequestHeadersSentParams",
-    "TraceRequestRedirectParams",
-    "TraceRequestStartParams",
-    "TraceResponseBodyEndParams",
-    "TraceResponseChunkReceivedParams",
-    "TraceTlsHandshakeEndParams",
-    "TraceTlsHandshakeStartParams",
-]
+__all__ = ketch_tracing.__all__
