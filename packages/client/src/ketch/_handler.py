@@ -19,7 +19,6 @@ reading) the timer does not count: that wait is ours, not the server's (as aioht
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,18 +73,6 @@ class DeadlineWheel:
         self._tick_handle = self._loop.call_later(1.0, self._tick) if self._handlers else None
 
 
-_DEADLINES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, DeadlineWheel] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _deadlines(loop: asyncio.AbstractEventLoop) -> DeadlineWheel:
-    wheel = _DEADLINES.get(loop)
-    if wheel is None:
-        wheel = _DEADLINES[loop] = DeadlineWheel(loop)
-    return wheel
-
-
 class ResponseHandler:
     """Feeds a connection's bytes to the HTTP/1.1 parser and the response's stream.
 
@@ -99,8 +86,8 @@ class ResponseHandler:
         request_info: the request, for the errors raised about its response.
         traces: the request's traces (see :class:`StreamReader`).
         method, url: the request, for the trace signals.
-        deadlines: where a far ``deadline`` is checked (the session's wheel; default:
-            one per loop).
+        deadlines: where a far ``deadline`` is checked (the session's wheel); without
+            one, the deadline gets its own timer.
     """
 
     __slots__ = (
@@ -144,11 +131,11 @@ class ResponseHandler:
         self._deadline = deadline
         self._deadline_handle: asyncio.TimerHandle | None = None
         if deadline is not None:
-            if deadline - loop.time() < _PRECISE_BELOW:
+            if deadlines is None or deadline - loop.time() < _PRECISE_BELOW:
                 self._deadline_handle = loop.call_at(deadline, self._on_deadline)
             else:
-                wheel = self._wheel = deadlines if deadlines is not None else _deadlines(loop)
-                wheel.add(self)
+                self._wheel = deadlines
+                deadlines.add(self)
         self._request_info = request_info
         self._traces = traces
         self._method = method
