@@ -270,7 +270,7 @@ class RequestPipeline:
         opts = call.opts
         traces = opts.traces
         timeout = opts.timeout
-        connect_timeout = timeout.connect
+        connect_timeout = timeout.connect or None  # as aiohttp, 0 means no limit
         if call.deadline is not None:
             left = call.deadline - self._loop.time()
             if left <= 0:
@@ -283,7 +283,7 @@ class RequestPipeline:
                    else self._connection_key(req))
             conn = await self._connector.connect(
                 key, traces or (),
-                timeout=connect_timeout, sock_connect=timeout.sock_connect,
+                timeout=connect_timeout, sock_connect=timeout.sock_connect or None,
             )
         except (ClientError, asyncio.TimeoutError):
             raise
@@ -407,11 +407,11 @@ class RequestPipeline:
         encoding = compressor_for(compress) if compress else None
 
         opts = self._opts
-        if timeout is not SENTINEL:
+        if timeout is not SENTINEL and timeout is not None:
             if not isinstance(timeout, ClientTimeout):
                 timeout = ClientTimeout(total=timeout)
         else:
-            timeout = self._timeout
+            timeout = self._timeout  # aiohttp 3.x: None also means the session's timeout
         traces: list[Trace] | None = None
         if self._trace_configs:
             traces = [Trace(self, tc, tc.trace_config_ctx(trace_request_ctx=trace_request_ctx))
@@ -447,7 +447,7 @@ class RequestPipeline:
         call.skip_extra = skip_extra
         total = timeout.total
         call.deadline = (
-            None if total is None
+            None if not total  # None or 0: no limit, as aiohttp
             else deadline_after(self._loop.time(), total, timeout.ceil_threshold))
         rfs = self._raise_for_status if raise_for_status is None else raise_for_status
         return await self._run(call, method, url, first_headers, base_headers, payload,

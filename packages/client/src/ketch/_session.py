@@ -62,7 +62,8 @@ class ClientSession(RequestPipeline):
         cookie_jar: the jar; a ``CookieJar`` when None.
         connector_owner: close the connector when the session closes.
         raise_for_status: True, or an async callable ``f(response)``, checks every response.
-        timeout: a :class:`ClientTimeout` (default: 300 s total, 30 s socket connect).
+        timeout: a :class:`ClientTimeout` (default, also for None: 300 s total, 30 s
+            socket connect). A field of 0 means no limit, as with aiohttp.
         auto_decompress: decode gzip/deflate/br/zstd response bodies.
         trust_env: take proxies from the environment and credentials from ``.netrc``.
         requote_redirect_url: re-quote ``Location`` URLs.
@@ -94,7 +95,7 @@ class ClientSession(RequestPipeline):
         cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
         raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]] = False,
-        timeout: ClientTimeout = SENTINEL,
+        timeout: ClientTimeout | None = SENTINEL,
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
@@ -122,10 +123,13 @@ class ClientSession(RequestPipeline):
                 raise ValueError(f"base_url must be an absolute URL, got {str(base_url)!r}")
         if auth is not None and not isinstance(auth, BasicAuth):
             raise TypeError(f"auth must be a BasicAuth, got {type(auth).__name__}")
-        if timeout is SENTINEL:
+        if timeout is SENTINEL or timeout is None:  # aiohttp 3.x: None is the default
             timeout = DEFAULT_TIMEOUT
         elif not isinstance(timeout, ClientTimeout):
-            raise TypeError(f"timeout must be a ClientTimeout, got {timeout!r}")
+            raise ValueError(
+                f"timeout parameter cannot be of {type(timeout).__name__} type ({timeout!r}), "
+                "please use 'timeout=ClientTimeout(...)'"
+            )
         self._connector = connector if connector is not None else TCPConnector()
         self._connector_owner = connector_owner
         self._cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()

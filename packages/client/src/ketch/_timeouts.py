@@ -1,6 +1,7 @@
 """ClientTimeout: what each timeout bounds, and the deadline arithmetic behind it.
 
-Theory of operation. A request has up to four clocks, each optional (None = unbounded):
+Theory of operation. A request has up to four clocks, each optional (None or 0 =
+unbounded, as aiohttp's ``ceil_timeout`` treats a delay <= 0):
 
 ``total``
     One deadline for the whole request, started when ``session.request()`` begins:
@@ -35,7 +36,7 @@ __all__ = ["ClientTimeout", "DEFAULT_TIMEOUT", "deadline_after"]
 
 @dataclass(frozen=True, slots=True)
 class ClientTimeout:
-    """Timeouts of a request, in seconds; None means no limit.
+    """Timeouts of a request, in seconds; None or 0 means no limit (as aiohttp).
 
     Args:
         total: the whole request, redirects and reading the body included.
