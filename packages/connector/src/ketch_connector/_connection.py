@@ -6,6 +6,12 @@ a :class:`Receiver` the caller installed (the ketch client feeds its parser this
 task switch per piece). Writes go straight to the transport; :meth:`Connection.drain` waits
 while the transport's buffer is over its high-water mark.
 
+Reading: the protocol is an ``asyncio.BufferedProtocol``. The transport receives into
+one buffer per thread and only the bytes that arrived are copied out. A plain protocol
+makes the transport allocate a fresh 256 KiB ``bytes`` for every receive: with glibc an
+mmap, a page fault, a shrinking mremap and an munmap per small response, 13-24 us of
+CPU per sequential request on the benchmark machine.
+
 While a connection sits idle in the pool, the protocol reports anything the peer does to
 its connector: end of stream or unsolicited bytes make the connection unusable, and it is
 closed and forgotten at once rather than found dead at the next request.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
@@ -33,6 +40,18 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "Receiver", "ConnectionProtocol"]
 
 _PEEK_FLAGS = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
+# As much as asyncio's transports read at once.
+READ_BUFFER_SIZE = 256 * 1024
+_thread = threading.local()
+
+
+def _read_buffer() -> memoryview:
+    """This thread's receive buffer. Sharing it is safe: a loop runs its callbacks one
+    at a time, and every received piece is copied out before the next receive."""
+    buf: memoryview | None = getattr(_thread, "buf", None)
+    if buf is None:
+        buf = _thread.buf = memoryview(bytearray(READ_BUFFER_SIZE))
+    return buf
 
 
 def _lost_while_writing(exc: BaseException | None) -> ClientConnectionError:
@@ -55,7 +74,7 @@ class Receiver(Protocol):
     def connection_lost(self, exc: BaseException | None) -> None: ...
 
 
-class ConnectionProtocol(asyncio.Protocol):
+class ConnectionProtocol(asyncio.BufferedProtocol):
     """The asyncio protocol of every ketch connection.
 
     Kept small (slots, buffers and futures made only when used): a client may hold
@@ -67,6 +86,7 @@ class ConnectionProtocol(asyncio.Protocol):
     __slots__ = (
         "transport", "receiver", "sock", "pool", "idle_expires", "_loop", "_buffer", "_eof",
         "_exc", "_read_waiter", "_paused", "_drain_waiter", "_closed", "is_connected",
+        "_rbuf",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -86,12 +106,19 @@ class ConnectionProtocol(asyncio.Protocol):
         self._drain_waiter: asyncio.Future[None] | None = None
         self._closed: asyncio.Future[None] | None = None
         self.is_connected = False
+        self._rbuf = _read_buffer()
 
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.is_connected = True
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._rbuf
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self._rbuf[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
         receiver = self.receiver
