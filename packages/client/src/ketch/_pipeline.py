@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from ssl import SSLContext
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
@@ -38,6 +39,7 @@ from ketch_connector import (
     ConnectionKey,
     ServerDisconnectedError,
 )
+from ketch_connector._tcp import _legacy_ssl
 from ketch_cookies import AbstractCookieJar
 from ketch_tracing import Trace, TraceConfig
 
@@ -376,13 +378,20 @@ class RequestPipeline:
         max_field_size: int | None = None,
         max_headers: int | None = None,
         middlewares: Sequence[ClientMiddlewareType] | None = None,
+        verify_ssl: bool | None = None,
+        fingerprint: bytes | None = None,
+        ssl_context: SSLContext | None = None,
     ) -> ClientResponse:
         """Send a request and return the response (after redirects).
+
+        ``verify_ssl``, ``fingerprint`` and ``ssl_context`` are aiohttp's deprecated
+        spellings of ``ssl`` (a DeprecationWarning each, folded into ``ssl``).
 
         Raises:
             RuntimeError: the session is closed.
             ValueError: ``data`` with ``json``; ``auth`` with credentials in the URL; CR, LF
-                or NUL in the method, URL, a header or the version.
+                or NUL in the method, URL, a header or the version; ``ssl`` together
+                with one of its deprecated spellings, or two of those.
             InvalidUrlClientError, NonHttpUrlClientError: the URL cannot be requested.
             TooManyRedirects: more than *max_redirects* redirects.
             asyncio.TimeoutError: the total timeout expired (ConnectionTimeoutError,
@@ -391,6 +400,9 @@ class RequestPipeline:
         """
         if self._closed:
             raise RuntimeError("Session is closed")
+        if verify_ssl is not None or fingerprint is not None or ssl_context is not None:
+            ssl = _legacy_ssl(True if ssl is None else ssl, verify_ssl is not False,
+                              ssl_context, fingerprint)
         method = method.upper()
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
