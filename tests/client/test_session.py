@@ -133,6 +133,21 @@ async def test_base_url_joins_relative_urls() -> None:
             ketch.ClientSession(base_url="/relative/")
 
 
+@pytest.mark.parametrize("base", ["http://h.example/api", "http://h.example/api?x=/"])
+async def test_base_url_without_trailing_slash_is_a_value_error(base: str) -> None:
+    """As aiohttp: "users" joined onto ".../api" would silently give "/users"."""
+    with pytest.raises(ValueError, match=r"trailing '/'.*/api"):
+        ketch.ClientSession(base_url=base)
+    with pytest.raises(ValueError, match="trailing '/'"):
+        ketch.ClientSession(base_url=URL(base))
+
+
+async def test_base_url_of_a_bare_origin_is_accepted() -> None:
+    async with HTTPServer(echo) as server:
+        async with ketch.ClientSession(base_url=server.url) as s:  # path "/" implied
+            assert (await (await s.get("users")).json())["target"] == "/users"
+
+
 @pytest.mark.parametrize(
     ("params", "target"),
     [

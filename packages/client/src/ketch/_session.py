@@ -48,7 +48,8 @@ class ClientSession(RequestPipeline):
     """A session: connection pool, cookie jar and defaults shared by many requests.
 
     Args:
-        base_url: prefix for relative request URLs (absolute; resolved with RFC 3986 rules).
+        base_url: prefix for relative request URLs (absolute, its path ending in "/";
+            resolved with RFC 3986 rules).
         connector: the connection pool; a ``TCPConnector`` is created (and owned) if None.
         cookies: cookies to put in the jar at start.
         headers: default headers for every request (copied into ``session.headers``).
@@ -121,6 +122,9 @@ class ClientSession(RequestPipeline):
             self._base_url = URL(base_url)
             if not self._base_url.absolute:
                 raise ValueError(f"base_url must be an absolute URL, got {str(base_url)!r}")
+            if not self._base_url.path.endswith("/"):
+                # As aiohttp: joining "users" onto ".../api" would drop "api" (RFC 3986 §5.2).
+                raise ValueError(f"base_url must have a trailing '/', got {str(base_url)!r}")
         if auth is not None and not isinstance(auth, BasicAuth):
             raise TypeError(f"auth must be a BasicAuth, got {type(auth).__name__}")
         if timeout is SENTINEL or timeout is None:  # aiohttp 3.x: None is the default
