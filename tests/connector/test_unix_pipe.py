@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,64 @@ async def test_named_pipe_missing() -> None:  # pragma: no cover - Windows only
     async with NamedPipeConnector(r"\\.\pipe\ketch-no-such-pipe") as conn:
         with pytest.raises(ClientConnectorError):
             await conn.connect(ConnectionKey("localhost", 80))
+
+
+# Named pipes exist only on Windows, so no real pipe can be opened here. These two tests give
+# the running loop a stand-in ``create_pipe_connection`` that connects over a real Unix socket
+# pair instead; everything after it (the connector's own code) runs for real.
+def _install_pipe_stand_in(
+    monkeypatch: pytest.MonkeyPatch, peers: list[socket.socket], wire_protocol: bool
+) -> None:
+    loop = asyncio.get_running_loop()
+
+    async def create_pipe_connection(
+        factory: Callable[[], asyncio.Protocol], address: str
+    ) -> tuple[asyncio.BaseTransport, asyncio.Protocol]:
+        ours, theirs = socket.socketpair()
+        peers.append(theirs)
+        protocol = factory()
+        # wire_protocol=False: the transport is made for a throwaway protocol, so the one
+        # the connector created never sees connection_made.
+        target = protocol if wire_protocol else asyncio.Protocol()
+        transport, _ = await loop.create_unix_connection(lambda: target, sock=ours)
+        return transport, protocol
+
+    monkeypatch.setattr(loop, "create_pipe_connection", create_pipe_connection, raising=False)
+
+
+@unix_only
+async def test_named_pipe_connector_code_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    peers: list[socket.socket] = []
+    _install_pipe_stand_in(monkeypatch, peers, wire_protocol=True)
+    try:
+        async with NamedPipeConnector(r"\\.\pipe\ketch-test") as conn:
+            c = await conn.connect(ConnectionKey("localhost", 80))
+            assert c.transport is not None
+            c.write(b"over a pipe")
+            peers[0].setblocking(False)
+            got = await asyncio.wait_for(asyncio.get_running_loop().sock_recv(peers[0], 64), 5)
+            assert got == b"over a pipe"
+            c.release()
+            assert conn._open == 1 and len(conn._idle_lru) == 1
+    finally:
+        for peer in peers:
+            peer.close()
+
+
+@unix_only
+async def test_named_pipe_never_connected_is_connector_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    peers: list[socket.socket] = []
+    _install_pipe_stand_in(monkeypatch, peers, wire_protocol=False)
+    try:
+        async with NamedPipeConnector(r"\\.\pipe\ketch-test") as conn:
+            with pytest.raises(ClientConnectorError, match="never reported the connection made"):
+                await conn.connect(ConnectionKey("localhost", 80))
+            assert conn._open == 0
+            peers[0].setblocking(False)
+            got = await asyncio.wait_for(asyncio.get_running_loop().sock_recv(peers[0], 1), 5)
+            assert got == b""  # the half-made transport was closed
+    finally:
+        for peer in peers:
+            peer.close()

@@ -72,15 +72,22 @@ class NamedPipeConnector(BaseConnector):
     async def _open_pipe(self, key: ConnectionKey) -> ConnectionProtocol:
         loop: Any = self._loop  # a ProactorEventLoop, checked in __init__
         try:
-            _, proto = await loop.create_pipe_connection(
+            transport, proto = await loop.create_pipe_connection(
                 lambda: ConnectionProtocol(self._loop), self._path
             )
         except OSError as exc:
             raise ClientConnectorError(key, exc) from exc
         assert isinstance(proto, ConnectionProtocol)
-        # Wait for the pipe to be wired up: the proactor calls connection_made soon after.
+        # The proactor schedules connection_made with call_soon after returning; give it a
+        # bounded number of loop turns rather than trusting a protocol with no transport.
         for _ in range(100):
             if proto.transport is not None:
-                break
+                return proto
             await asyncio.sleep(0)
-        return proto
+        transport.close()
+        raise ClientConnectorError(
+            key,
+            ConnectionError(
+                None, f"named pipe {self._path!r} opened but never reported the connection made"
+            ),
+        )
