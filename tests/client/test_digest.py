@@ -318,3 +318,41 @@ async def test_retry_resends_a_file_body_and_works_as_a_per_request_middleware()
             assert r.status == 200
     assert [q.body for q in server.requests] == [b"file body " * 10000] * 2
     assert server.requests[1].method == "PUT"
+
+
+@pytest.fixture
+def no_sha512_256(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python whose OpenSSL lacks SHA-512/256 (some builds do). This Python has it, so the
+    missing hash is simulated: hashlib.new refuses the name as such a build does."""
+    real_new = hashlib.new
+
+    def new(name: str, *args: object, **kw: object) -> object:
+        if name.lower().replace("-", "_") == "sha512_256":
+            raise ValueError(f"unsupported hash type {name}")
+        return real_new(name, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashlib, "new", new)
+
+
+@pytest.mark.usefixtures("no_sha512_256")
+def test_missing_sha512_256_is_named() -> None:
+    with pytest.raises(ValueError, match="SHA-512-256 is not available in this Python"):
+        digest_response(algorithm="SHA-512-256", **RFC_EXAMPLE)
+
+
+@pytest.mark.usefixtures("no_sha512_256")
+async def test_missing_sha512_256_challenge_is_a_clear_client_error() -> None:
+    async with HTTPServer(DigestServer(algorithm="SHA-512-256")) as server:
+        with pytest.raises(ketch.ClientError, match="SHA-512-256 is not available in this Python"):
+            await fetch(server, ketch.DigestAuthMiddleware(USER, PASSWORD))
+
+
+@pytest.mark.usefixtures("no_sha512_256")
+async def test_missing_sha512_256_falls_back_to_another_offered_algorithm() -> None:
+    handler = DigestServer(algorithm="SHA-256", extra_challenges=[
+        f'Digest realm="{REALM}", nonce="other", algorithm=SHA-512-256, qop="auth"',
+    ])
+    async with HTTPServer(handler) as server:
+        status, _ = await fetch(server, ketch.DigestAuthMiddleware(USER, PASSWORD))
+    assert status == 200
+    assert handler.seen[0]["algorithm"] == "SHA-256"

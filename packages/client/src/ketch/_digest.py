@@ -37,12 +37,26 @@ from ._payload import Payload
 
 __all__ = ["DigestAuthMiddleware", "digest_response", "parse_challenges"]
 
+_NO_SHA512_256 = (
+    "digest algorithm SHA-512-256 is not available in this Python: its hashlib (OpenSSL "
+    "build) has no 'sha512_256'"
+)
+
+
+def _sha512_256(data: bytes) -> str:
+    # hashlib.new("sha512_256") exists only when the OpenSSL Python links against has it.
+    try:
+        return hashlib.new("sha512_256", data).hexdigest()
+    except ValueError as exc:
+        raise ValueError(_NO_SHA512_256) from exc
+
+
 _HASHES: dict[str, Callable[[bytes], str]] = {
     "MD5": lambda b: hashlib.md5(b).hexdigest(),
     "SHA": lambda b: hashlib.sha1(b).hexdigest(),
     "SHA-256": lambda b: hashlib.sha256(b).hexdigest(),
     "SHA-512": lambda b: hashlib.sha512(b).hexdigest(),
-    "SHA-512-256": lambda b: hashlib.new("sha512_256", b).hexdigest(),
+    "SHA-512-256": _sha512_256,
 }
 # Preference when several challenges are offered: strongest first (RFC 7616 §3.7).
 _STRENGTH = {"SHA-512-256": 5, "SHA-512": 4, "SHA-256": 3, "SHA": 1, "MD5": 0}
@@ -52,6 +66,17 @@ _SCHEME = re.compile(rf"[\s,]*({_TOKEN})(?:\s+|$|(?=,))")
 _UNESCAPE = re.compile(r"\\(.)")
 _ESCAPE = re.compile(r'([\\"])')
 _DISCARD_LIMIT = 2**16
+
+
+def _computable(base: str) -> bool:
+    """Whether this Python can compute the digest *base* (SHA-512-256 depends on OpenSSL)."""
+    if base != "SHA-512-256":
+        return base in _HASHES
+    try:
+        hashlib.new("sha512_256")
+    except ValueError:
+        return False
+    return True
 
 
 def parse_challenges(values: Iterable[str]) -> list[tuple[str, dict[str, str]]]:
@@ -211,17 +236,21 @@ class DigestAuthMiddleware:
     def _pick(self, values: list[str], url: URL) -> _Challenge | None:
         best: dict[str, str] | None = None
         offered = []
+        missing = False
         for scheme, params in parse_challenges(values):
             if scheme != "digest" or "nonce" not in params:
                 continue
             algo = params.get("algorithm", "MD5").upper()
             offered.append(algo)
             base = algo[:-5] if algo.endswith("-SESS") else algo
-            if base not in _HASHES:
+            if not _computable(base):
+                missing = missing or base in _HASHES
                 continue
             if best is None or _STRENGTH[base] > _STRENGTH[_base(best)]:
                 best = params
         if best is None:
+            if missing:
+                raise ClientError(f"Digest auth error: {_NO_SHA512_256} (offered: {offered})")
             if offered:
                 raise ClientError(f"Digest auth error: unsupported algorithm(s) {offered}")
             return None
