@@ -472,7 +472,9 @@ async def test_custom_socket_creation(httpbin: str) -> None:
 async def test_named_pipes_in_windows() -> None:  # pragma: no cover - Windows only
     conn = aiohttp.NamedPipeConnector(path=r'\\.\pipe\<name-of-pipe>')
     session = aiohttp.ClientSession(connector=conn)
+    assert session.connector is conn and conn.path == r'\\.\pipe\<name-of-pipe>'
     await session.close()
+    assert session.closed and conn.closed  # the session owned the connector
 
 
 # -- SSL control for TCP sockets ---------------------------------------------------------------------
