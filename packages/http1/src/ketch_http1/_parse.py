@@ -45,7 +45,7 @@ from ._exceptions import (
     RemoteProtocolError,
     shorten,
 )
-from ._framing import response_framing
+from ._framing import Framing, response_framing
 from ._headers import EMPTY_FIELDS, STATUS_CACHE, parse_fields, parse_status_line
 from ._limits import Limits
 
@@ -91,6 +91,14 @@ _CHUNK_LINE = re.compile(
 _MAX_DRAIN_STEPS = 100_000
 _DEFAULT_LIMITS = Limits()
 # Events are immutable, so the two common ends of a message are shared.
+# Final heads up to this size are remembered, parsed and framed, per request method,
+# decompression and limits (see ResponseParser._head); bounded in count.
+_CACHED_HEAD_MAX = 1024
+_HEAD_CACHE_SIZE = 64
+_HEAD_CACHE: dict[
+    tuple[bytes, tuple[str, bool]],
+    tuple[Limits, int, str, CIMultiDictProxy[str], RawHeaders, tuple[int, int], bool, Framing],
+] = {}
 _END_KEEP = EndOfMessage(EMPTY_FIELDS, (), True)
 _END_CLOSE = EndOfMessage(EMPTY_FIELDS, (), False)
 _UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
@@ -409,6 +417,17 @@ class ResponseParser:
         lim = self._limits
         if hend + 4 - pos > lim.max_head_size:
             raise LimitExceeded("max_head_size", lim.max_head_size, hend + 4 - pos)
+        pending = self._pending
+        key: tuple[bytes, tuple[str, bool]] | None = None
+        if hend - pos <= _CACHED_HEAD_MAX and pending:
+            # A client polling one resource gets the very same head again and again
+            # (Date changes once a second): its parse and framing are remembered, for
+            # the same limits object (the head was checked against those).
+            key = (d[pos:hend], pending[0])
+            hit = _HEAD_CACHE.get(key)
+            if hit is not None and hit[0] is lim:
+                pending.popleft()
+                return self._final_head(d, hend + 4, events, *hit[1:])
         eol = d.find(b"\r\n", pos)
         if eol - pos > lim.max_line_size:
             raise LimitExceeded("max_line_size", lim.max_line_size, eol - pos)
@@ -417,7 +436,7 @@ class ResponseParser:
             status_line if status_line is not None else parse_status_line(d, pos, eol)
         )
         headers, raw = parse_fields(d, eol, hend, lim.max_field_size, lim.max_headers)
-        if not self._pending:
+        if not pending:
             raise RemoteProtocolError(
                 f"response {shorten(d[pos:eol])} arrived but no request is outstanding"
             )
@@ -425,10 +444,24 @@ class ResponseParser:
         if status < 200 and status != 101:
             events.append(InformationalResponse(status, reason, headers, raw, version))
             return pos
-        method, decompress = self._pending.popleft()
-        keep_alive, switched, chunked, length, transfer, content = response_framing(
-            method, version, status, headers
-        )
+        method, decompress = pending.popleft()
+        framing = response_framing(method, version, status, headers)
+        if key is not None:
+            # Only heads that parsed cleanly get here; the headers are a read-only proxy
+            # and the framing a tuple the parser never changes, so sharing them is safe.
+            if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
+                _HEAD_CACHE.clear()
+            _HEAD_CACHE[key] = (lim, status, reason, headers, raw, version, decompress, framing)
+        return self._final_head(d, pos, events, status, reason, headers, raw, version,
+                                decompress, framing)
+
+    def _final_head(
+        self, d: bytes, pos: int, events: list[Event], status: int, reason: str,
+        headers: CIMultiDictProxy[str], raw: RawHeaders, version: tuple[int, int],
+        decompress: bool, framing: Framing,
+    ) -> int:
+        """Emit the final response head (the body starts at *pos*) and set up its body."""
+        keep_alive, switched, chunked, length, transfer, content = framing
         keep_alive = self._keep_alive = keep_alive and not self._close_after
         self._received = 0
         if switched:
