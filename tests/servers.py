@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, Self
 
 
 @dataclass
@@ -97,7 +98,47 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     return req
 
 
-class HTTPServer:
+class LoopbackServer:
+    """Base of the test servers: an asyncio server on loopback (or a Unix socket *path*)
+    for ``async with``; exit closes it and every connection a handler still holds.
+
+    Subclasses set ``host``/``port``/``ssl``/``path`` (class defaults below), implement
+    ``_serve(reader, writer)`` and add each writer to ``_writers`` while serving it.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    ssl: Any = None
+    path: str | None = None
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.ssl else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    async def __aenter__(self) -> Self:
+        self._writers: set[asyncio.StreamWriter] = set()
+        if self.path is not None:
+            self._server = await asyncio.start_unix_server(self._serve, self.path, ssl=self.ssl)
+        else:
+            self._server = await asyncio.start_server(
+                self._serve, self.host, self.port, ssl=self.ssl
+            )
+            self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+        for w in list(self._writers):
+            w.close()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class HTTPServer(LoopbackServer):
     """An asyncio HTTP/1.1 server on 127.0.0.1 (or another loopback host)."""
 
     def __init__(self, handler: Handler, host: str = "127.0.0.1", ssl: object = None) -> None:
@@ -106,27 +147,6 @@ class HTTPServer:
         self.ssl = ssl
         self.connections = 0
         self.requests: list[Request] = []
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self.port = 0
-
-    @property
-    def url(self) -> str:
-        scheme = "https" if self.ssl else "http"
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{scheme}://{host}:{self.port}"
-
-    async def __aenter__(self) -> HTTPServer:
-        self._server = await asyncio.start_server(self._serve, self.host, 0, ssl=self.ssl)  # type: ignore[arg-type]
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for w in list(self._writers):
-            w.close()
-        await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.proxy_servers import ProxyPy
-from tests.servers import Request, read_request
+from tests.servers import LoopbackServer, Request, read_request
 
 USER, PASSWORD = "proxyuser", "proxy-pass"
 TINYPROXY = shutil.which("tinyproxy")
@@ -136,7 +136,7 @@ def via_proxy(request: Request) -> str | None:
 
 
 @dataclass
-class RecordingProxy:
+class RecordingProxy(LoopbackServer):
     """An asyncio forward proxy that records request heads.
 
     ``CONNECT`` gets ``connect_status`` (200: the tunnel is opened to the requested
@@ -147,29 +147,14 @@ class RecordingProxy:
     connect_status: int = 200
     plain_status: int = 200
     requests: list[Request] = field(default_factory=list)
-    port: int = 0
-    _server: asyncio.Server | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def __aenter__(self) -> RecordingProxy:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for w in list(self._writers):
-            w.close()
+        # The relay tasks of open tunnels end before the server and its connections close.
         for t in list(self._tasks):
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
+        await super().__aexit__(*exc)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)

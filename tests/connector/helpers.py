@@ -6,6 +6,8 @@ import asyncio
 import ssl
 from collections.abc import Awaitable, Callable
 
+from tests.servers import LoopbackServer
+
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
@@ -21,7 +23,7 @@ async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
     await reader.read()
 
 
-class CountingServer:
+class CountingServer(LoopbackServer):
     """A TCP (or TLS, or Unix) server on loopback counting accepted and open connections."""
 
     def __init__(
@@ -40,23 +42,6 @@ class CountingServer:
         self.accepted = 0
         self.open = 0
         self.max_open = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    async def __aenter__(self) -> CountingServer:
-        if self.path is not None:
-            self._server = await asyncio.start_unix_server(self._serve, self.path, ssl=self.ssl)
-        else:
-            self._server = await asyncio.start_server(self._serve, self.host, self.port, ssl=self.ssl)
-            self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for w in list(self._writers):
-            w.close()
-        await self._server.wait_closed()
 
     async def close_all(self) -> None:
         """Close every accepted connection (the server side goes away)."""
