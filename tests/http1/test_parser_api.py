@@ -179,3 +179,9 @@ def test_limits_validate_and_follow_aiohttp_session_arguments() -> None:
     value = b"v" * 90_000
     events, _ = drive([b"HTTP/1.1 200 OK\r\nX-Big: " + value + b"\r\nContent-Length: 0\r\n\r\n"], limits=limits)
     assert isinstance(events[0], h1.Response) and events[0].headers["X-Big"] == value.decode()
+
+
+def test_parser_exposes_the_limits_it_applies() -> None:
+    custom = h1.Limits(max_line_size=100, max_field_size=200)
+    assert h1.ResponseParser(custom).limits is custom
+    assert h1.ResponseParser().limits == h1.Limits()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ketch_http1 as h1
 from ketch_connector import (
@@ -33,6 +33,11 @@ from ketch_connector import (
 
 from ._exceptions import ClientPayloadError, ClientResponseError
 from ._streams import DEFAULT_READ_BUFSIZE, StreamReader, _TraceLike
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from ._response import RequestInfo
 
 __all__ = ["ResponseHandler", "DeadlineWheel"]
 
@@ -107,10 +112,10 @@ class ResponseHandler:
         read_bufsize: int = DEFAULT_READ_BUFSIZE,
         read_timeout: float | None = None,
         deadline: float | None = None,
-        request_info: Any = None,
+        request_info: RequestInfo | None = None,
         traces: Sequence[_TraceLike] = (),
         method: str = "GET",
-        url: Any = None,
+        url: URL | None = None,
         deadlines: DeadlineWheel | None = None,
     ) -> None:
         self._loop = loop
@@ -301,8 +306,7 @@ class ResponseHandler:
     def _recover_head(
         self, data: bytes
     ) -> tuple[h1.Response, h1.EndOfMessage | None] | None:
-        limits = getattr(self._parser, "limits", None) or getattr(self._parser, "_limits", None)
-        probe = h1.ResponseParser(limits)
+        probe = h1.ResponseParser(self._parser.limits)
         probe.start_response(self._method)
         pos = 0
         while True:

@@ -139,6 +139,11 @@ class ResponseParser:
         self._error: HTTP1Error | None = None
 
     @property
+    def limits(self) -> Limits:
+        """The :class:`Limits` this parser applies (the defaults when none were given)."""
+        return self._limits
+
+    @property
     def state(self) -> ParserState:
         """The current :class:`ParserState`."""
         return self._state
