@@ -406,3 +406,32 @@ async def test_cancelled_inside_trace_callbacks_leaks_nothing() -> None:
             assert again is not None
             again.release()
             assert conn._open == 1 and len(conn._idle_lru) == 1
+
+
+def test_connectors_share_the_base_keywords() -> None:
+    import inspect
+    import typing
+
+    from ketch_connector import NamedPipeConnector, UnixConnector
+    from ketch_connector._pool import BaseConnector, PoolOptions
+
+    # One list (PoolOptions) for every connector's pool keywords; it must match BaseConnector.
+    base = inspect.signature(BaseConnector).parameters
+    assert set(PoolOptions.__annotations__) == set(base)
+    for cls in (TCPConnector, UnixConnector, NamedPipeConnector):
+        params = inspect.signature(cls.__init__).parameters
+        pool = params["pool"]
+        assert pool.kind is pool.VAR_KEYWORD
+        assert typing.get_args(typing.get_type_hints(cls.__init__)["pool"]) == (PoolOptions,)
+        assert not set(params) & set(base)
+
+
+async def test_connector_pool_keywords_reach_the_base() -> None:
+    clock = FakeClock()
+    async with TCPConnector(limit=3, limit_per_host=2, keepalive_timeout=7, clock=clock) as conn:
+        assert (conn.limit, conn.limit_per_host, conn._keepalive_timeout) == (3, 2, 7)
+        assert conn._clock is clock
+    with pytest.raises(TypeError, match="limt"):
+        TCPConnector(limt=1)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="limit must be >= 0"):
+        TCPConnector(limit=-1)

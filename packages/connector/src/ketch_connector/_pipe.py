@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from ketch_tracing import Trace
 
 from ._connection import ConnectionProtocol
 from ._exceptions import ClientConnectorError
 from ._key import ConnectionKey
-from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel, peer_timeout
+from ._pool import BaseConnector, PoolOptions, peer_timeout
 
 __all__ = ["NamedPipeConnector"]
 
@@ -22,8 +21,8 @@ class NamedPipeConnector(BaseConnector):
 
     Args:
         path: the pipe's name.
-        loop: accepted for compatibility; the running loop is used.
-        The rest as :class:`BaseConnector`.
+        **pool: :class:`BaseConnector`'s keywords (keepalive_timeout, force_close, limit,
+            limit_per_host, enable_cleanup_closed, loop, timeout_ceil_threshold, clock).
 
     Raises:
         RuntimeError: the running event loop is not a Windows ``ProactorEventLoop`` (only
@@ -35,15 +34,7 @@ class NamedPipeConnector(BaseConnector):
     def __init__(
         self,
         path: str,
-        *,
-        keepalive_timeout: float | None | _Sentinel = _DEFAULT,
-        force_close: bool = False,
-        limit: int = 100,
-        limit_per_host: int = 0,
-        enable_cleanup_closed: bool = False,
-        loop: asyncio.AbstractEventLoop | None = None,
-        timeout_ceil_threshold: float = 5,
-        clock: Clock = time.monotonic,
+        **pool: Unpack[PoolOptions],
     ) -> None:
         running = asyncio.get_running_loop()
         if not hasattr(running, "create_pipe_connection"):
@@ -51,11 +42,7 @@ class NamedPipeConnector(BaseConnector):
                 "NamedPipeConnector needs the Windows ProactorEventLoop (named pipes exist only "
                 f"there); the running loop is {type(running).__module__}.{type(running).__name__}"
             )
-        super().__init__(
-            keepalive_timeout=keepalive_timeout, force_close=force_close, limit=limit,
-            limit_per_host=limit_per_host, enable_cleanup_closed=enable_cleanup_closed,
-            timeout_ceil_threshold=timeout_ceil_threshold, clock=clock,
-        )
+        super().__init__(**pool)
         self._path = path
 
     @property

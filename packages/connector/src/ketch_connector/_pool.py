@@ -39,6 +39,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TypedDict
 
 from ketch_tracing import Trace
 
@@ -46,7 +47,7 @@ from ._connection import Connection, ConnectionProtocol
 from ._exceptions import ClientConnectionError, ConnectionTimeoutError, PoolTimeoutError
 from ._key import ConnectionKey
 
-__all__ = ["BaseConnector", "peer_timeout"]
+__all__ = ["BaseConnector", "PoolOptions", "peer_timeout"]
 
 Clock = Callable[[], float]
 # What a served waiter receives: an idle connection handed over, or None for a reserved slot.
@@ -82,6 +83,20 @@ class _Sentinel:
 
 
 _DEFAULT = _Sentinel()
+
+
+class PoolOptions(TypedDict, total=False):
+    """BaseConnector's keywords, which every connector accepts (``**pool: Unpack[...]``):
+    one list, so the connectors' signatures cannot drift apart. See BaseConnector."""
+
+    keepalive_timeout: float | None
+    force_close: bool
+    limit: int
+    limit_per_host: int
+    enable_cleanup_closed: bool
+    loop: asyncio.AbstractEventLoop | None
+    timeout_ceil_threshold: float
+    clock: Clock
 
 
 class BaseConnector:

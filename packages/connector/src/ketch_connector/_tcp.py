@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import ipaddress
 import socket
 import ssl as _ssl
-import time
 import warnings
 from collections.abc import Sequence
+from typing import Unpack
 
 from yarl import URL
 
@@ -20,7 +19,7 @@ from ._dns import DNSCache
 from ._exceptions import ClientConnectorDNSError, ClientConnectorError, ClientProxyConnectionError
 from ._happy_eyeballs import AddrInfo, SocketFactory, connect_first
 from ._key import ConnectionKey
-from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel, peer_timeout
+from ._pool import BaseConnector, PoolOptions, peer_timeout
 from ._proxy_tunnel import open_tunnel
 from ._resolver import AbstractResolver, DefaultResolver, ResolveResult
 from ._tls import Fingerprint, SSLSetting, resolve_ssl, start_tls
@@ -84,8 +83,8 @@ class TCPConnector(BaseConnector):
             options); the connector connects it.
         ssl_shutdown_timeout: seconds to wait for the server's TLS close_notify on close.
         dns_cache_size: most names the DNS cache holds (a ketch extension).
-        loop: accepted for compatibility; the running loop is used.
-        The rest as :class:`BaseConnector`.
+        **pool: :class:`BaseConnector`'s keywords (keepalive_timeout, force_close, limit,
+            limit_per_host, enable_cleanup_closed, loop, timeout_ceil_threshold, clock).
 
     Raises:
         ValueError: contradictory TLS arguments or invalid values.
@@ -105,25 +104,14 @@ class TCPConnector(BaseConnector):
         ssl_context: _ssl.SSLContext | None = None,
         local_addr: tuple[str, int] | None = None,
         resolver: AbstractResolver | None = None,
-        keepalive_timeout: float | None | _Sentinel = _DEFAULT,
-        force_close: bool = False,
-        limit: int = 100,
-        limit_per_host: int = 0,
-        enable_cleanup_closed: bool = False,
-        loop: asyncio.AbstractEventLoop | None = None,
-        timeout_ceil_threshold: float = 5,
         happy_eyeballs_delay: float | None = 0.25,
         interleave: int | None = None,
         socket_factory: SocketFactory | None = None,
         ssl_shutdown_timeout: float | None = 0.1,
         dns_cache_size: int = 1024,
-        clock: Clock = time.monotonic,
+        **pool: Unpack[PoolOptions],
     ) -> None:
-        super().__init__(
-            keepalive_timeout=keepalive_timeout, force_close=force_close, limit=limit,
-            limit_per_host=limit_per_host, enable_cleanup_closed=enable_cleanup_closed,
-            timeout_ceil_threshold=timeout_ceil_threshold, clock=clock,
-        )
+        super().__init__(**pool)
         ssl = _legacy_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         if not isinstance(ssl, (bool, _ssl.SSLContext, Fingerprint)):
             raise ValueError(
@@ -138,7 +126,7 @@ class TCPConnector(BaseConnector):
         self._resolver_owner = resolver is None
         self._resolver: AbstractResolver = resolver if resolver is not None else DefaultResolver()
         self._use_dns_cache = use_dns_cache
-        self._dns = DNSCache(self._resolver, ttl_dns_cache, dns_cache_size, clock)
+        self._dns = DNSCache(self._resolver, ttl_dns_cache, dns_cache_size, self._clock)
         self._happy_eyeballs_delay = happy_eyeballs_delay
         self._interleave = interleave
         self._socket_factory = socket_factory

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import time
 from collections.abc import Sequence
+from typing import Unpack
 
 from ketch_tracing import Trace
 
 from ._connection import ConnectionProtocol
 from ._exceptions import UnixClientConnectorError
 from ._key import ConnectionKey
-from ._pool import _DEFAULT, BaseConnector, Clock, _Sentinel, peer_timeout
+from ._pool import BaseConnector, PoolOptions, peer_timeout
 from ._tls import resolve_ssl, start_tls
 
 __all__ = ["UnixConnector"]
@@ -26,8 +25,8 @@ class UnixConnector(BaseConnector):
 
     Args:
         path: the socket's file system path (or a Linux abstract name starting with NUL).
-        loop: accepted for compatibility; the running loop is used.
-        The rest as :class:`BaseConnector`.
+        **pool: :class:`BaseConnector`'s keywords (keepalive_timeout, force_close, limit,
+            limit_per_host, enable_cleanup_closed, loop, timeout_ceil_threshold, clock).
 
     Requests keep their own host (for ``Host`` headers and pooling); keys with
     ``is_ssl`` get TLS over the socket, verified against the key's host.
@@ -38,21 +37,9 @@ class UnixConnector(BaseConnector):
     def __init__(
         self,
         path: str,
-        *,
-        keepalive_timeout: float | None | _Sentinel = _DEFAULT,
-        force_close: bool = False,
-        limit: int = 100,
-        limit_per_host: int = 0,
-        enable_cleanup_closed: bool = False,
-        loop: asyncio.AbstractEventLoop | None = None,
-        timeout_ceil_threshold: float = 5,
-        clock: Clock = time.monotonic,
+        **pool: Unpack[PoolOptions],
     ) -> None:
-        super().__init__(
-            keepalive_timeout=keepalive_timeout, force_close=force_close, limit=limit,
-            limit_per_host=limit_per_host, enable_cleanup_closed=enable_cleanup_closed,
-            timeout_ceil_threshold=timeout_ceil_threshold, clock=clock,
-        )
+        super().__init__(**pool)
         self._path = path
 
     @property
