@@ -162,3 +162,37 @@ async def test_total_timeout_waiting_for_the_head_is_a_timeout_sent_once(method:
         await asyncio.wait_for(server.closed.wait(), 5)
     assert len(server.received) == 1
     assert server.received[0].count(f"{method} / HTTP/1.1".encode()) == 1
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_answer_during_the_last_trace_callback_keeps_the_connection_pooled(
+    streamed: bool,
+) -> None:
+    """The whole request is on the wire when on_request_chunk_sent runs; a response that
+    completes while that callback still waits must not cost the connection."""
+    from tests.servers import HTTPServer, Reply, Request
+
+    answered = asyncio.Event()
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        answered.set()  # the server writes the answer right after this returns
+        return Reply(body=b"ok")
+
+    async def slow_chunk_sent(session: object, ctx: object, params: object) -> None:
+        if not answered.is_set():
+            await asyncio.wait_for(answered.wait(), 5)
+            await asyncio.sleep(0.05)  # let the answer arrive while we are still here
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"hello"
+
+    tc = ketch.TraceConfig()
+    tc.on_request_chunk_sent.append(slow_chunk_sent)
+    async with HTTPServer(handler) as server, ketch.ClientSession(trace_configs=[tc]) as s:
+        # Streamed with a Content-Length: the last chunk completes the request.
+        headers = {"Content-Length": "5"} if streamed else None
+        async with s.post(server.url + "/", data=body() if streamed else b"hello",
+                          headers=headers) as resp:
+            assert await resp.read() == b"ok"
+        assert pool_state(s) == (1, 1)
+    assert server.connections == 1

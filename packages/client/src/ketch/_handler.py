@@ -191,6 +191,11 @@ class ResponseHandler:
         self.start_read_timeout()
         return await self._continue
 
+    def mark_sent(self) -> None:
+        """The last byte of the request went to the transport: from now on the end of
+        the response may hand the connection back to the pool."""
+        self.request_sent = True
+
     def early_head(self) -> h1.Response | None:
         """The final head if it arrived before sending failed (the server answered
         without reading the whole request, e.g. 413 or 401), else None."""

@@ -305,10 +305,9 @@ class RequestPipeline:
             if payload is None and not traces and not req.expect100 and not req.chunked:
                 conn.write(head)  # the plain GET: nothing else to send or to report
                 handler.request_sent = True
-            elif await write_body(conn, req, head, traces,
-                                  handler.wait_continue if req.expect100 else None):
-                handler.request_sent = True
-            else:
+            elif not await write_body(conn, req, head, traces,
+                                      handler.wait_continue if req.expect100 else None,
+                                      handler.mark_sent):
                 parser.close_after_response()
             resp_head = await handler.head()
         except BaseException as exc:

@@ -305,6 +305,7 @@ async def write_body(
     head: bytes,
     traces: list[Trace] | None,
     continue_waiter: Callable[[], Awaitable[bool]] | None = None,
+    mark_sent: Callable[[], None] = lambda: None,
 ) -> bool:
     """Write *head* and the body of *req* on *conn*.
 
@@ -316,6 +317,8 @@ async def write_body(
         continue_waiter: with ``Expect: 100-continue``, awaited after the head; it returns
             True when the server said 100 Continue, False when a final response came first
             (then the body is not sent).
+        mark_sent: called as soon as the last byte of the request is handed to the
+            transport (before trace callbacks, during which the response may complete).
 
     Returns:
         True when the whole request went out; False when the server answered before the
@@ -332,6 +335,7 @@ async def write_body(
             conn.write(head + h1.encode_chunk(body) + h1.encode_last_chunk())
         else:
             conn.write(head + body)
+        mark_sent()
         if traces:
             await _headers_sent(req, traces)
             if body:
@@ -339,6 +343,8 @@ async def write_body(
                     await t.send_request_chunk_sent(req.method, req.url, body)
         return True
     conn.write(head)
+    if payload is None:
+        mark_sent()
     if traces:
         await _headers_sent(req, traces)
     # RFC 9110 §10.1.1: with Expect: 100-continue the body waits for the 100; a final
@@ -349,12 +355,13 @@ async def write_body(
         return True
     if body is not None and not chunked:
         conn.write(body)
+        mark_sent()
         await conn.drain()
         if traces and body:
             for t in traces:
                 await t.send_request_chunk_sent(req.method, req.url, body)
         return True
-    await _write_stream(conn, req, payload, traces)
+    await _write_stream(conn, req, payload, traces, mark_sent)
     return True
 
 
@@ -364,7 +371,8 @@ async def _headers_sent(req: ClientRequest, traces: list[Trace]) -> None:
 
 
 async def _write_stream(
-    conn: Connection, req: ClientRequest, payload: BodyPayload, traces: list[Trace] | None
+    conn: Connection, req: ClientRequest, payload: BodyPayload, traces: list[Trace] | None,
+    mark_sent: Callable[[], None],
 ) -> None:
     chunked = req.chunked
     # Without chunked coding the body ends where the Content-Length sent says: a byte
@@ -381,17 +389,22 @@ async def _write_stream(
                 f"{sent} bytes or more produced; the rest was not sent"
             )
         conn.write(h1.encode_chunk(chunk) if chunked else chunk)
+        if sent == declared:
+            mark_sent()  # the body is complete: any further byte would be an error
         await conn.drain()
         if traces:
             for t in traces:
                 await t.send_request_chunk_sent(req.method, req.url, chunk)
     if chunked:
         conn.write(h1.encode_last_chunk())
+        mark_sent()
         await conn.drain()
     elif sent != declared:
         raise ClientPayloadError(
             f"request body produced {sent} bytes but its Content-Length is {declared}"
         )
+    else:
+        mark_sent()  # also when the body was empty
 
 
 def cookie_header(jar: AbstractCookieJar, url: URL, cookies: Any) -> str:
