@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import ketch
+from tests.servers import HTTPServer, Reply, Request
 
 
 def pool_state(s: ketch.ClientSession) -> tuple[int, int]:
@@ -170,8 +171,6 @@ async def test_answer_during_the_last_trace_callback_keeps_the_connection_pooled
 ) -> None:
     """The whole request is on the wire when on_request_chunk_sent runs; a response that
     completes while that callback still waits must not cost the connection."""
-    from tests.servers import HTTPServer, Reply, Request
-
     answered = asyncio.Event()
 
     async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
