@@ -291,6 +291,16 @@ class RequestPipeline:
             raise
         except OSError as exc:
             raise ClientOSError(*exc.args) from exc
+        payload = req.body
+        plain = payload is None and not traces and not req.expect100 and not req.chunked
+        if plain:
+            # The plain GET: written before its receiver is built (nothing can arrive
+            # before this task yields), so the server works on it meanwhile.
+            try:
+                conn.write(head)
+            except BaseException:
+                conn.close()
+                raise
         parser = h1.ResponseParser(opts.limits)
         parser.start_response(req.method, decompress=opts.auto_decompress)
         info = req.request_info
@@ -301,9 +311,7 @@ class RequestPipeline:
         )
         conn.set_receiver(handler)
         try:
-            payload = req.body
-            if payload is None and not traces and not req.expect100 and not req.chunked:
-                conn.write(head)  # the plain GET: nothing else to send or to report
+            if plain:
                 handler.request_sent = True
             elif not await write_body(conn, req, head, traces,
                                       handler.wait_continue if req.expect100 else None,
