@@ -6,6 +6,7 @@ the error. Either way the outcome must not depend on how the bytes arrived.
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import pytest
@@ -70,6 +71,13 @@ VALID: list[tuple[str, tuple[str, ...], bytes, bool, list[tuple[Any, ...]]]] = [
       end(trailers=((b"X-T", b"a b"),))]),
     ("read until close", ("GET",), b"HTTP/1.1 200 OK\r\n\r\nsome body", True,
      [resp(200, "OK", (), keep=False, length=None), ("data", b"some body"), end(False)]),
+    # RFC 9112 §6.3 (4): chunked not final, so the body runs to the close; the chunk
+    # framing the server applied before gzip is undone with the other codings.
+    ("chunked not final: read until close", ("GET",),
+     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"
+     + gzip.compress(b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-T: t\r\n\r\n", mtime=0), True,
+     [resp(200, "OK", ((b"Transfer-Encoding", b"chunked, gzip"),), keep=False, length=None),
+      ("data", b"hello world"), end(False)]),
     ("TE without chunked: read until close", ("GET",), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nbody", True,
      [resp(200, "OK", ((b"Transfer-Encoding", b"identity"),), keep=False, length=None), ("data", b"body"), end(False)]),
     ("HTTP/1.0 closes by default", ("GET",), b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx", False,
@@ -145,7 +153,9 @@ INVALID: list[tuple[str, tuple[str, ...], bytes, bool, tuple[str, ...]]] = [
     ("chunk without CRLF", ("GET",), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", False, ("error", "RemoteProtocolError")),
     ("bad trailer", ("GET",), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer: x\r\n\r\n", False, ("error", "RemoteProtocolError")),
     ("chunked twice", ("GET",), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", False, ("error", "RemoteProtocolError")),
-    ("chunked not final", ("GET",), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", False, ("error", "RemoteProtocolError")),
+    ("chunked not final, inner framing cut short", ("GET",),
+     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n" + gzip.compress(b"5\r\nhel", mtime=0), True,
+     ("error", "DecompressionError")),
     ("unknown transfer coding", ("GET",), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: foo, chunked\r\n\r\n", False, ("error", "RemoteProtocolError")),
     ("closed inside head", ("GET",), b"HTTP/1.1 200 OK\r\nContent-Le", True, ("error", "RemoteProtocolError")),
     ("closed inside body", ("GET",), b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", True, ("error", "IncompleteBody")),

@@ -237,6 +237,77 @@ class _ZstdDecoder:
             raise DecompressionError("the zstd stream ended early (body truncated)")
 
 
+class _InnerChunkedDecoder:
+    """The chunked coding found under another transfer coding (``chunked, gzip``).
+
+    RFC 9112 §6.3 (4): when chunked is not the final transfer coding the body runs to
+    the end of the connection; the chunk framing is then part of what the later codings
+    produced, and is undone here like any other coding. Chunk extensions and trailers
+    are dropped (they carry nothing the caller can use at this depth).
+    """
+
+    __slots__ = ("_buf", "_left", "_state")
+
+    # states: 0 size line, 1 chunk data, 2 CRLF after data, 3 trailer lines, 4 done
+    _MAX_LINE = 4096
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._left = 0
+        self._state = 0
+
+    @property
+    def needs_input(self) -> bool:
+        # Ready without input only when buffered bytes can move us on: chunk data to
+        # hand out, or a whole line to read.
+        buf = self._buf
+        if not buf or self._state == 4:
+            return True
+        return self._state != 1 and buf.find(b"\r\n") < 0
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        buf = self._buf
+        buf += data
+        out = bytearray()
+        while buf and len(out) < max_length:
+            state = self._state
+            if state == 1:
+                n = min(self._left, len(buf), max_length - len(out))
+                out += buf[:n]
+                del buf[:n]
+                self._left -= n
+                if not self._left:
+                    self._state = 2
+            elif state == 4:
+                raise DecompressionError(f"data after the last inner chunk: {shorten(buf)}")
+            else:
+                eol = buf.find(b"\r\n")
+                if eol < 0:
+                    if len(buf) > self._MAX_LINE:
+                        raise DecompressionError(f"inner chunk line too long: {shorten(buf)}")
+                    break
+                line = bytes(buf[:eol])
+                del buf[: eol + 2]
+                if state == 2:
+                    if line:
+                        raise DecompressionError(f"inner chunk not followed by CRLF: {shorten(line)}")
+                    self._state = 0
+                elif state == 3:
+                    if not line:
+                        self._state = 4
+                else:
+                    size = line.split(b";", 1)[0].rstrip(b" \t")
+                    if not size or len(size) > 16 or size.translate(None, b"0123456789abcdefABCDEF"):
+                        raise DecompressionError(f"invalid inner chunk size line: {shorten(line)}")
+                    self._left = int(size, 16)
+                    self._state = 1 if self._left else 3
+        return bytes(out)
+
+    def finish(self) -> None:
+        if self._state != 4:
+            raise DecompressionError("the inner chunked coding ended early (body truncated)")
+
+
 class _Chain:
     """Stacked encodings: the last one applied by the server is undone first."""
 
@@ -287,6 +358,10 @@ def _one(encoding: str) -> Decoder | None:
         return _ZstdDecoder()
     if encoding in ("identity", ""):
         return None
+    if encoding == "chunked":
+        # Only reachable for transfer codings: response_framing never lets a content
+        # coding named chunked through.
+        return _InnerChunkedDecoder()
     raise DecompressionError(f"unsupported content coding {encoding!r}")
 
 

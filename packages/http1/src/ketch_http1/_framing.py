@@ -67,13 +67,14 @@ def _transfer_codings(values: list[str]) -> tuple[bool, list[str]]:
         raise RemoteProtocolError(f"empty Transfer-Encoding: {values!r}")
     chunked = codings[-1] == "chunked"
     rest = codings[:-1] if chunked else codings
-    if "chunked" in rest:
-        # RFC 9112 §6.1: chunked is applied at most once, and only as the final coding
-        # when the message is not delimited by closing the connection.
-        raise RemoteProtocolError(f"chunked is not the final transfer coding: {values!r}")
+    if codings.count("chunked") > 1:
+        # RFC 9112 §6.1: a sender MUST NOT apply chunked more than once.
+        raise RemoteProtocolError(f"chunked applied more than once: {values!r}")
     for coding in rest:
-        if coding not in _DECODABLE:
+        if coding not in _DECODABLE and coding != "chunked":
             raise RemoteProtocolError(f"unsupported transfer coding {coding!r} in {values!r}")
+    # A chunked left in *rest* is not final: §6.3 (4) makes the body run to the close,
+    # and the chunk framing is undone with the other codings.
     return chunked, [c for c in rest if c != "identity"]
 
 
