@@ -244,12 +244,14 @@ class ClientRequest:
 
     @property
     def host(self) -> str:
+        """The URL's host as sent on the wire (IDNA-encoded, IPv6 without brackets)."""
         host = self.url.raw_host
         assert host is not None
         return host
 
     @property
     def port(self) -> int:
+        """The URL's port, or the scheme's default port (80 for http, 443 for https)."""
         return self.url.port or _DEFAULT_PORTS.get(self.url.scheme, 80)
 
     def serialize_head(self) -> bytes:

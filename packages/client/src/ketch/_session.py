@@ -182,10 +182,12 @@ class ClientSession(RequestPipeline):
 
     @property
     def connector(self) -> BaseConnector:
+        """The connector the session's requests take their connections from."""
         return self._connector
 
     @property
     def cookie_jar(self) -> AbstractCookieJar:
+        """The cookie jar that stores and sends the session's cookies."""
         return self._cookie_jar
 
     @property
@@ -195,54 +197,67 @@ class ClientSession(RequestPipeline):
 
     @property
     def skip_auto_headers(self) -> frozenset[str]:
+        """Lower-cased names of the automatic headers the session never adds."""
         return self._skip_auto_headers
 
     @property
     def auth(self) -> BasicAuth | None:
+        """The default ``BasicAuth`` (sent to the base URL's origin, else the first hop's)."""
         return self._default_auth
 
     @property
     def timeout(self) -> ClientTimeout:
+        """The session's default :class:`ClientTimeout`."""
         return self._timeout
 
     @property
     def version(self) -> HttpVersion:
+        """The HTTP version every request is sent with."""
         return self._version
 
     @property
     def json_serialize(self) -> JSONEncoder:
+        """The function that turns ``json=`` values into text."""
         return self._json_serialize
 
     @property
     def connector_owner(self) -> bool:
+        """Whether closing the session closes its connector."""
         return self._connector_owner
 
     @property
     def raise_for_status(self) -> bool | Callable[[ClientResponse], Awaitable[None]]:
+        """True, False, or the async callable that checks every response."""
         return self._raise_for_status
 
     @property
     def auto_decompress(self) -> bool:
+        """Whether response bodies are decoded by their Content-Encoding."""
         return self._auto_decompress
 
     @property
     def trust_env(self) -> bool:
+        """Whether proxies come from the environment and credentials from ``.netrc``."""
         return self._trust_env
 
     @property
     def requote_redirect_url(self) -> bool:
+        """Whether ``Location`` URLs are re-quoted before they are followed."""
         return self._requote_redirect_url
 
     @property
     def trace_configs(self) -> list[TraceConfig]:
+        """The ``TraceConfig`` objects whose signals every request sends."""
         return self._trace_configs
 
     @property
     def middlewares(self) -> tuple[ClientMiddlewareType, ...]:
+        """The client middlewares wrapped around every hop."""
         return self._middlewares
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop the session was created in."""
         return self._loop
 
     # ------------------------------------------------------------------ lifecycle
