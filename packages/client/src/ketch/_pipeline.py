@@ -48,6 +48,7 @@ from ._exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from ._handler import DeadlineWheel, ResponseHandler
 from ._helpers import HttpVersion
 from ._middlewares import ClientMiddlewareType, build_client_middlewares
+from ._options import SENTINEL, Call, HopOptions, custom_options
 from ._payload import JsonPayload
 from ._proxy import ProxyInfo, ProxySettings
 from ._redirects import REDIRECT_STATUSES, redirect_hop
@@ -65,7 +66,7 @@ from ._streams import EMPTY_STREAM
 from ._timeouts import ClientTimeout, deadline_after
 from ._version import __version__
 
-__all__ = ["RequestPipeline", "SENTINEL", "HopOptions"]
+__all__ = ["RequestPipeline"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} ketch/{__version__}"
@@ -77,61 +78,6 @@ _ACCEPT_ENCODING = ", ".join(
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 _HOST_SLOT = (("Host", ""),)
-
-
-class _Sentinel:
-    def __repr__(self) -> str:
-        return "<default>"
-
-
-SENTINEL: Any = _Sentinel()
-
-
-class HopOptions:
-    """The per-request settings the bottom handler needs (shared when unchanged)."""
-
-    __slots__ = ("timeout", "read_until_eof", "auto_decompress", "read_bufsize", "limits",
-                 "traces")
-
-    def __init__(self, timeout: ClientTimeout, read_until_eof: bool, auto_decompress: bool,
-                 read_bufsize: int, limits: h1.Limits, traces: list[Trace] | None) -> None:
-        self.timeout = timeout
-        self.read_until_eof = read_until_eof
-        self.auto_decompress = auto_decompress
-        self.read_bufsize = read_bufsize
-        self.limits = limits
-        self.traces = traces
-
-
-class _Call:
-    """What stays the same across the hops of one request."""
-
-    __slots__ = ("skip", "encoding", "expect100", "ssl", "server_hostname", "chain",
-                 "allow_redirects", "max_redirects", "proxy", "proxy_auth", "proxy_headers",
-                 "opts", "deadline", "hop_method", "hop_url", "headers", "skip_extra")
-
-    def __init__(self, skip: frozenset[str], encoding: str | None, expect100: bool, ssl: Any,
-                 server_hostname: str | None, chain: tuple[ClientMiddlewareType, ...],
-                 allow_redirects: bool, max_redirects: int, proxy: str | URL | None,
-                 proxy_auth: BasicAuth | None, proxy_headers: Any, opts: HopOptions) -> None:
-        self.skip = skip
-        self.encoding = encoding
-        self.expect100 = expect100
-        self.ssl = ssl
-        self.server_hostname = server_hostname
-        self.chain = chain
-        self.allow_redirects = allow_redirects
-        self.max_redirects = max_redirects
-        self.proxy = proxy
-        self.proxy_auth = proxy_auth
-        self.proxy_headers = proxy_headers
-        self.opts = opts
-        self.deadline: float | None = None
-        self.headers: Any = None
-        self.skip_extra: frozenset[str] | None = None
-        # The hop under way, kept only when traced: on_request_exception reports it.
-        self.hop_method = ""
-        self.hop_url: URL | None = None
 
 
 class RequestPipeline:
@@ -149,15 +95,9 @@ class RequestPipeline:
     _version: HttpVersion
     _raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]]
     _timeout: ClientTimeout
-    _auto_decompress: bool
     _trust_env: bool
     _requote_redirect_url: bool
     _trace_configs: list[TraceConfig]
-    _read_bufsize: int
-    _max_line_size: int
-    _max_field_size: int
-    _max_headers: int
-    _limits: h1.Limits
     _fallback_charset_resolver: Callable[[ClientResponse, bytes], str]
     _middlewares: tuple[ClientMiddlewareType, ...]
     _request_class: type[ClientRequest]
@@ -266,7 +206,7 @@ class RequestPipeline:
         return head
 
     # ------------------------------------------------------------------ sending one hop
-    async def _send(self, req: ClientRequest, call: _Call) -> ClientResponse:
+    async def _send(self, req: ClientRequest, call: Call) -> ClientResponse:
         """The bottom of the middleware chain: send *req* on a connection, await the head."""
         head = self._serialize_head(req)  # refuses CR/LF/NUL before a connection is taken
         opts = call.opts
@@ -439,8 +379,8 @@ class RequestPipeline:
                 or read_bufsize is not None or auto_decompress is not None
                 or max_line_size is not None or max_field_size is not None
                 or max_headers is not None):
-            opts = self._custom_options(timeout, read_until_eof, read_bufsize, auto_decompress,
-                                        max_line_size, max_field_size, max_headers, traces)
+            opts = custom_options(opts, timeout, read_until_eof, read_bufsize, auto_decompress,
+                                  max_line_size, max_field_size, max_headers, traces)
         skip = self._skip_auto_headers
         skip_extra: frozenset[str] | None = None
         if skip_auto_headers is not None:
@@ -459,7 +399,7 @@ class RequestPipeline:
                 await t.send_request_start(method, url, base_headers)
             headers = base_headers
             first_headers = self._request_headers(headers, skip_extra)
-        call = _Call(skip, encoding, expect100, True if ssl is None else ssl, server_hostname,
+        call = Call(skip, encoding, expect100, True if ssl is None else ssl, server_hostname,
                      self._middlewares if middlewares is None else tuple(middlewares),
                      allow_redirects, max_redirects, proxy, proxy_auth, proxy_headers, opts)
         call.headers = headers
@@ -473,7 +413,7 @@ class RequestPipeline:
                                cookies, auth, chunked, rfs)
 
     async def _run(
-        self, call: _Call, method: str, url: URL, first_headers: CIMultiDict[str],
+        self, call: Call, method: str, url: URL, first_headers: CIMultiDict[str],
         base_headers: CIMultiDict[str], payload: BodyPayload | None, cookies: Any,
         auth: BasicAuth | None, chunked: bool | None,
         rfs: bool | Callable[[ClientResponse], Awaitable[None]],
@@ -527,24 +467,6 @@ class RequestPipeline:
                 await t.send_request_end(resp.method, end_url, base_headers, resp)
         return resp
 
-    def _custom_options(
-        self, timeout: ClientTimeout, read_until_eof: bool, read_bufsize: int | None,
-        auto_decompress: bool | None, max_line_size: int | None, max_field_size: int | None,
-        max_headers: int | None, traces: list[Trace] | None,
-    ) -> HopOptions:
-        limits = self._limits
-        if max_line_size is not None or max_field_size is not None or max_headers is not None:
-            limits = h1.Limits(
-                max_line_size=self._max_line_size if max_line_size is None else max_line_size,
-                max_field_size=self._max_field_size if max_field_size is None else max_field_size,
-                max_headers=self._max_headers if max_headers is None else max_headers,
-            )
-        return HopOptions(
-            timeout, read_until_eof,
-            self._auto_decompress if auto_decompress is None else auto_decompress,
-            self._read_bufsize if read_bufsize is None else read_bufsize, limits, traces,
-        )
-
     def _request_headers(self, headers: Any, skip_extra: frozenset[str] | None) -> CIMultiDict[str]:
         """One hop's headers before credentials and body: Host (a placeholder filled per
         hop, first as RFC 9112 §3.2 asks), session defaults and auto headers, then the
@@ -563,7 +485,7 @@ class RequestPipeline:
         return result
 
     async def _follow(
-        self, call: _Call, method: str, url: URL, base_headers: CIMultiDict[str],
+        self, call: Call, method: str, url: URL, base_headers: CIMultiDict[str],
         payload: BodyPayload | None, cookies: Any, auth: BasicAuth | None, chunked: bool | None,
     ) -> ClientResponse:
         """Send hops until a response that is not a redirect to follow."""
@@ -652,7 +574,7 @@ class RequestPipeline:
         return resp
 
     def _make_request(
-        self, call: _Call, method: str, hop_url: URL, original_url: URL,
+        self, call: Call, method: str, hop_url: URL, original_url: URL,
         hdrs: CIMultiDict[str], payload: BodyPayload | None, cookies: Any,
         auth: BasicAuth | None, jar: AbstractCookieJar, chunked: bool | None,
         proxy_info: ProxyInfo | None,

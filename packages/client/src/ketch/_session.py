@@ -28,7 +28,8 @@ from ._auth import BasicAuth
 from ._handler import DeadlineWheel
 from ._helpers import HttpVersion, HttpVersion11
 from ._middlewares import ClientMiddlewareType
-from ._pipeline import SENTINEL, HopOptions, RequestPipeline
+from ._options import SENTINEL, HopOptions
+from ._pipeline import RequestPipeline
 from ._proxy import ProxySettings
 from ._request import ClientRequest
 from ._response import ClientResponse
@@ -171,7 +172,9 @@ class ClientSession(RequestPipeline):
         self._head_cache = {}
         self._heads = {}
         self._wheel = DeadlineWheel(self._loop)
-        self._opts = HopOptions(timeout, True, auto_decompress, read_bufsize, self._limits, None)
+        self._opts = HopOptions(timeout=timeout, read_until_eof=True,
+                                auto_decompress=auto_decompress, read_bufsize=read_bufsize,
+                                limits=self._limits, traces=None)
         self._closed = False
 
     # ------------------------------------------------------------------ properties
