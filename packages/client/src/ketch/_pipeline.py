@@ -365,6 +365,38 @@ class RequestPipeline:
             payload = to_payload(data)
         encoding = compressor_for(compress) if compress else None
 
+        opts, skip, skip_extra = self._prepare_call(
+            timeout, trace_request_ctx, read_until_eof, read_bufsize, auto_decompress,
+            max_line_size, max_field_size, max_headers, skip_auto_headers)
+        traces = opts.traces
+        if headers and not isinstance(headers, (MultiDict, CIMultiDict)):
+            headers = CIMultiDict(headers)
+        base_headers = first_headers = self._request_headers(headers, skip_extra)
+        if traces:
+            headers = base_headers = await self._start_traces(traces, method, url, base_headers)
+            first_headers = self._request_headers(headers, skip_extra)
+        call = Call(skip, encoding, expect100, True if ssl is None else ssl, server_hostname,
+                    self._middlewares if middlewares is None else tuple(middlewares),
+                    allow_redirects, max_redirects, proxy, proxy_auth, proxy_headers, opts)
+        call.headers = headers
+        call.skip_extra = skip_extra
+        total = opts.timeout.total
+        call.deadline = (
+            None if not total  # None or 0: no limit, as aiohttp
+            else deadline_after(self._loop.time(), total, opts.timeout.ceil_threshold))
+        rfs = self._raise_for_status if raise_for_status is None else raise_for_status
+        return await self._run(call, method, url, first_headers, base_headers, payload,
+                               cookies, auth, chunked, rfs)
+
+    def _prepare_call(
+        self, timeout: ClientTimeout | float | None, trace_request_ctx: Any,
+        read_until_eof: bool, read_bufsize: int | None, auto_decompress: bool | None,
+        max_line_size: int | None, max_field_size: int | None, max_headers: int | None,
+        skip_auto_headers: Iterable[str] | None,
+    ) -> tuple[HopOptions, frozenset[str], frozenset[str] | None]:
+        """A request's options normalised once: its ``HopOptions`` (the session's own
+        when nothing differs), the auto headers to skip, and those beyond the session's
+        (None when the request names none)."""
         opts = self._opts
         if timeout is not SENTINEL and timeout is not None:
             if not isinstance(timeout, ClientTimeout):
@@ -385,32 +417,19 @@ class RequestPipeline:
         skip_extra: frozenset[str] | None = None
         if skip_auto_headers is not None:
             skip = skip_extra = skip | frozenset(h.lower() for h in skip_auto_headers)
-        if headers and not isinstance(headers, (MultiDict, CIMultiDict)):
-            headers = CIMultiDict(headers)
-        base_headers = self._request_headers(headers, skip_extra)
+        return opts, skip, skip_extra
 
-        first_headers = base_headers
-        if traces:
-            # What the request asked for, before this hop's Host, credentials and framing;
-            # aiohttp lets on_request_start change it, for every hop.
-            base_headers = base_headers.copy()
-            base_headers.popall("Host", None)
-            for t in traces:
-                await t.send_request_start(method, url, base_headers)
-            headers = base_headers
-            first_headers = self._request_headers(headers, skip_extra)
-        call = Call(skip, encoding, expect100, True if ssl is None else ssl, server_hostname,
-                     self._middlewares if middlewares is None else tuple(middlewares),
-                     allow_redirects, max_redirects, proxy, proxy_auth, proxy_headers, opts)
-        call.headers = headers
-        call.skip_extra = skip_extra
-        total = timeout.total
-        call.deadline = (
-            None if not total  # None or 0: no limit, as aiohttp
-            else deadline_after(self._loop.time(), total, timeout.ceil_threshold))
-        rfs = self._raise_for_status if raise_for_status is None else raise_for_status
-        return await self._run(call, method, url, first_headers, base_headers, payload,
-                               cookies, auth, chunked, rfs)
+    @staticmethod
+    async def _start_traces(traces: list[Trace], method: str, url: URL,
+                            base_headers: CIMultiDict[str]) -> CIMultiDict[str]:
+        """Send ``request_start``; returns the headers as the callbacks left them."""
+        # What the request asked for, before this hop's Host, credentials and framing;
+        # aiohttp lets on_request_start change it, for every hop.
+        asked = base_headers.copy()
+        asked.popall("Host", None)
+        for t in traces:
+            await t.send_request_start(method, url, asked)
+        return asked
 
     async def _run(
         self, call: Call, method: str, url: URL, first_headers: CIMultiDict[str],
