@@ -242,3 +242,31 @@ def _echo(req: Request) -> Any:
     async def done() -> Reply:
         return dump(req)
     return done()
+
+
+async def test_session_auth_goes_only_to_its_origin() -> None:
+    """The session's auth goes to the base URL's origin, else to the first hop's origin."""
+    async def dump_other(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        return dump(req)
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        if req.target == "/away":
+            return redirect(302, other.url + "/landed")
+        if req.target == "/stay":
+            return redirect(302, "/landed")
+        return dump(req)
+
+    sess = ketch.BasicAuth("sess", "pw")
+    async with HTTPServer(dump_other) as other, HTTPServer(handler) as server:
+        async with ketch.ClientSession(auth=sess) as s:
+            got = await (await s.get(server.url + "/stay")).json()
+            assert (got["target"], header(got, "Authorization")) == ("/landed", sess.encode())
+            got = await (await s.get(server.url + "/away")).json()
+            assert (got["target"], header(got, "Authorization")) == ("/landed", None)
+            got = await (await s.get(other.url + "/first")).json()
+            assert header(got, "Authorization") == sess.encode()
+        async with ketch.ClientSession(base_url=server.url + "/", auth=sess) as s:
+            got = await (await s.get("here")).json()
+            assert header(got, "Authorization") == sess.encode()
+            got = await (await s.get(other.url + "/elsewhere")).json()
+            assert header(got, "Authorization") is None

@@ -73,8 +73,8 @@ _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} ketch/{__vers
 _ACCEPT_ENCODING = ", ".join(
     e for e in ("gzip", "deflate", "br", "zstd") if e in h1.SUPPORTED_ENCODINGS
 )
-# RFC 9110 §9.2.2: a request with these methods may be retried on a fresh connection when
-# a pooled one turns out to have been closed by the server.
+# RFC 9110 §9.2.2: a request with these methods may be sent again on a new connection when
+# its connection fails before any response (see _may_retry).
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 _HOST_SLOT = (("Host", ""),)
@@ -509,62 +509,43 @@ class RequestPipeline:
     ) -> ClientResponse:
         """Send hops until a response that is not a redirect to follow."""
         chain = call.chain
-        opts = call.opts
         if chain:
             def bottom(r: ClientRequest) -> Awaitable[ClientResponse]:
                 return self._send(r, call)
             handler = build_client_middlewares(bottom, chain)
         history: list[ClientResponse] = []
         crossed = False  # a hop left the first origin: its credentials stay behind
-        first_origin: URL | None = None
+        first_url = url
         jar = self._cookie_jar
-        traces = opts.traces
+        traces = call.opts.traces
         retried = False
         hop_headers: CIMultiDict[str] | None = base_headers
         drop_body = False
         while True:
             if hop_headers is None:
-                # A later hop (redirect or retry) starts again from what was asked for.
-                hop_headers = self._request_headers(call.headers, call.skip_extra)
-                if drop_body:
-                    hop_headers.popall("Content-Length", None)
-                    hop_headers.popall("Transfer-Encoding", None)
-                if crossed:
-                    for name in _CREDENTIAL_HEADERS:
-                        hop_headers.popall(name, None)
+                hop_headers = self._later_hop_headers(call, drop_body, crossed)
             if url.raw_user is None and url.raw_password is None:
                 hop_url, url_auth = url, None
             else:
                 hop_url, url_auth = _strip_auth(url)
             if traces:
                 call.hop_method, call.hop_url = method, hop_url
-            if url_auth is not None and auth is not None and not history:
-                raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
-            hop_auth = url_auth if url_auth is not None else (None if crossed else auth)
-            if hop_auth is None and self._default_auth is not None and not crossed:
-                if first_origin is None:
-                    first_origin = hop_url.origin()
-                base = self._base_url
-                if (base.origin() if base is not None else first_origin) == hop_url.origin():
-                    hop_auth = self._default_auth
+            if url_auth is None and self._default_auth is None:
+                hop_auth = None if crossed else auth  # the common case, without a call
+            else:
+                hop_auth = self._hop_auth(hop_url, url_auth, auth, crossed, first_url,
+                                          not history)
             proxy_info: ProxyInfo | None = None
             if call.proxy is not None or self._proxy_active:
-                proxy_info = await self._proxy.choose(
-                    hop_url, proxy=call.proxy, proxy_auth=call.proxy_auth,
-                    proxy_headers=call.proxy_headers)
-                if (hop_auth is None and self._trust_env and hop_url.host is not None
-                        and "Authorization" not in hop_headers):
-                    hop_auth = await self._proxy.netrc_auth(hop_url.host)
+                proxy_info, hop_auth = await self._hop_proxy(call, hop_url, hop_auth,
+                                                             hop_headers)
             req = self._make_request(call, method, hop_url, url, hop_headers, payload, cookies,
                                      hop_auth, jar, chunked, proxy_info)
             hop_headers = None
             try:
                 resp = await (handler(req) if chain else self._send(req, call))
             except (ServerDisconnectedError, ClientOSError) as exc:
-                # A pooled connection the server had closed: retry once on a new one
-                # (RFC 9112 §9.3.1), when the request may be repeated.
-                if (retried or isinstance(exc, ClientConnectorError) or method not in _IDEMPOTENT
-                        or (payload is not None and not payload.is_replayable)):
+                if retried or not _may_retry(exc, method, payload):
                     raise
                 retried = True
                 continue
@@ -574,8 +555,7 @@ class RequestPipeline:
             if resp.status not in REDIRECT_STATUSES or not call.allow_redirects:
                 break
             hop = await redirect_hop(resp, history, method, url, hop_url, req.headers, payload,
-                                     call.opts.traces, call.max_redirects,
-                                     self._requote_redirect_url)
+                                     traces, call.max_redirects, self._requote_redirect_url)
             if hop is None:
                 break
             if not hop.keep_body:
@@ -591,6 +571,46 @@ class RequestPipeline:
             retried = False
         resp.history = tuple(history)
         return resp
+
+    def _later_hop_headers(self, call: Call, drop_body: bool, crossed: bool) -> CIMultiDict[str]:
+        """A redirect's or retry's headers, built again from what the request asked for."""
+        hop_headers = self._request_headers(call.headers, call.skip_extra)
+        if drop_body:
+            hop_headers.popall("Content-Length", None)
+            hop_headers.popall("Transfer-Encoding", None)
+        if crossed:
+            for name in _CREDENTIAL_HEADERS:
+                hop_headers.popall(name, None)
+        return hop_headers
+
+    def _hop_auth(self, hop_url: URL, url_auth: BasicAuth | None, auth: BasicAuth | None,
+                  crossed: bool, first_url: URL, first_hop: bool) -> BasicAuth | None:
+        """The credentials one hop sends: those in its URL, else the request's *auth*,
+        else the session's default (only to the base URL's origin, or the first one)."""
+        if url_auth is not None and auth is not None and first_hop:
+            raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
+        if url_auth is not None:
+            return url_auth
+        if crossed:
+            return None
+        if auth is None and self._default_auth is not None:
+            # Every hop before the first cross-origin redirect shares first_url's origin.
+            base = self._base_url
+            if (base if base is not None else first_url).origin() == hop_url.origin():
+                return self._default_auth
+        return auth
+
+    async def _hop_proxy(
+        self, call: Call, hop_url: URL, hop_auth: BasicAuth | None, hop_headers: CIMultiDict[str],
+    ) -> tuple[ProxyInfo | None, BasicAuth | None]:
+        """The proxy for one hop, and its credentials (from ``.netrc`` with ``trust_env``)."""
+        proxy_info = await self._proxy.choose(
+            hop_url, proxy=call.proxy, proxy_auth=call.proxy_auth,
+            proxy_headers=call.proxy_headers)
+        if (hop_auth is None and self._trust_env and hop_url.host is not None
+                and "Authorization" not in hop_headers):
+            hop_auth = await self._proxy.netrc_auth(hop_url.host)
+        return proxy_info, hop_auth
 
     def _make_request(
         self, call: Call, method: str, hop_url: URL, original_url: URL,
@@ -638,3 +658,14 @@ def _strip_auth(url: URL) -> tuple[URL, BasicAuth | None]:
     if url.raw_user is None and url.raw_password is None:
         return url, None
     return url.with_user(None), BasicAuth(url.user or "", url.password or "")
+
+
+def _may_retry(exc: ClientConnectionError, method: str, payload: BodyPayload | None) -> bool:
+    """Whether a hop that failed before any response is sent once more on a new connection.
+
+    The connection may have been pooled and closed by the server meanwhile (RFC 9112
+    §9.3.1); a fresh one that failed is retried too, as aiohttp does. Only requests that
+    may be repeated are (RFC 9110 §9.2.2), and never a failure to connect.
+    """
+    return (not isinstance(exc, ClientConnectorError) and method in _IDEMPOTENT
+            and (payload is None or payload.is_replayable))
