@@ -62,7 +62,7 @@ from ._request import (
     write_body,
 )
 from ._response import ClientResponse
-from ._streams import EMPTY_STREAM
+from ._streams import EMPTY_STREAM, StreamReader
 from ._timeouts import ClientTimeout, deadline_after
 from ._version import __version__
 
@@ -259,38 +259,16 @@ class RequestPipeline:
                 parser.close_after_response()
             resp_head = await handler.head()
         except BaseException as exc:
-            early = handler.early_head()
-            if early is not None and isinstance(exc, (ClientConnectionError, OSError)):
-                # The server answered before reading the whole request (413, 401...) and
-                # the connection then failed under the upload: that answer is the
-                # response, as with aiohttp (the handler never pools this connection).
-                resp_head = early
-            else:
-                self._abort_send(conn, handler)
-                # TimeoutError is an OSError since Python 3.11: the total timeout stays
-                # a timeout (and is not taken for a stale connection to retry on).
-                if isinstance(exc, OSError) and not isinstance(exc, (ClientError, TimeoutError)):
-                    raise ClientOSError(*exc.args) from exc
+            early = _early_answer(exc, conn, handler)
+            if early is None:
                 raise
+            resp_head = early
         stream = handler.stream
-        if (not opts.read_until_eof and resp_head.content_length is None
-                and not resp_head.chunked and not handler.done):
-            # read_until_eof=False: a body delimited only by the connection closing is
-            # taken as empty; that connection cannot be reused.
-            handler.abort()
-            stream = EMPTY_STREAM
+        if not opts.read_until_eof:
+            stream = _unless_until_eof(resp_head, handler, stream)
         return self._response_class(req.method, req.original_url, resp_head, stream, handler,
-                              info, self._loop, traces=traces or (),
-                              charset_resolver=self._fallback_charset_resolver)
-
-    @staticmethod
-    def _abort_send(conn: Connection, handler: ResponseHandler) -> None:
-        transport = conn.transport
-        if transport is not None and transport.get_write_buffer_size():
-            # Unsent request bytes: closing would wait to flush them to a peer that
-            # may never read; this connection is finished, so drop it at once.
-            transport.abort()
-        handler.abort()
+                                    info, self._loop, traces=traces or (),
+                                    charset_resolver=self._fallback_charset_resolver)
 
     # ------------------------------------------------------------------ the request
     async def _request(
@@ -669,3 +647,40 @@ def _may_retry(exc: ClientConnectionError, method: str, payload: BodyPayload | N
     """
     return (not isinstance(exc, ClientConnectorError) and method in _IDEMPOTENT
             and (payload is None or payload.is_replayable))
+
+
+def _early_answer(exc: BaseException, conn: Connection,
+                  handler: ResponseHandler) -> h1.Response | None:
+    """The head to answer with when sending or awaiting it failed with *exc*, else None
+    (the exchange is then aborted, and the caller re-raises *exc*).
+
+    Raises:
+        ClientOSError: *exc* is an OSError that is not already a ClientError or a timeout.
+    """
+    early = handler.early_head()
+    if early is not None and isinstance(exc, (ClientConnectionError, OSError)):
+        # The server answered before reading the whole request (413, 401...) and the
+        # connection then failed under the upload: that answer is the response, as with
+        # aiohttp (the handler never pools this connection).
+        return early
+    transport = conn.transport
+    if transport is not None and transport.get_write_buffer_size():
+        # Unsent request bytes: closing would wait to flush them to a peer that may
+        # never read; this connection is finished, so drop it at once.
+        transport.abort()
+    handler.abort()
+    # TimeoutError is an OSError since Python 3.11: the total timeout stays a timeout
+    # (and is not taken for a stale connection to retry on).
+    if isinstance(exc, OSError) and not isinstance(exc, (ClientError, TimeoutError)):
+        raise ClientOSError(*exc.args) from exc
+    return None
+
+
+def _unless_until_eof(head: h1.Response, handler: ResponseHandler,
+                      stream: StreamReader) -> StreamReader:
+    """The body stream for ``read_until_eof=False``: empty for a body delimited only by
+    the connection closing (that connection cannot be reused), else *stream*."""
+    if head.content_length is None and not head.chunked and not handler.done:
+        handler.abort()
+        return EMPTY_STREAM
+    return stream
