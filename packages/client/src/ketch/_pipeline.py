@@ -91,6 +91,17 @@ class RequestPipeline(HopBuilder):
     _opts: HopOptions
     _wheel: DeadlineWheel
 
+    def _init_pipeline(self, opts: HopOptions) -> None:
+        """Set up the per-session caches, with *opts* for requests that change nothing."""
+        self._auto_version = -1
+        self._auto = CIMultiDict()
+        # (scheme, authority) -> (Host value, default ConnectionKey): per origin, once.
+        self._origins = {}
+        self._head_cache = {}
+        self._heads = {}
+        self._wheel = DeadlineWheel(self._loop)
+        self._opts = opts
+
     def _connection_key(self, req: ClientRequest) -> ConnectionKey:
         proxy = req.proxy
         if req.ssl is True and req.server_hostname is None and proxy is None:

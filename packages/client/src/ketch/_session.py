@@ -25,7 +25,6 @@ from ketch_cookies import AbstractCookieJar, CookieJar
 from ketch_tracing import TraceConfig
 
 from ._auth import BasicAuth
-from ._handler import DeadlineWheel
 from ._helpers import HttpVersion, HttpVersion11
 from ._middlewares import ClientMiddlewareType
 from ._options import SENTINEL, HopOptions
@@ -43,6 +42,39 @@ CharsetResolver = Callable[[ClientResponse, bytes], str]
 
 def _utf8(resp: ClientResponse, body: bytes) -> str:
     return "utf-8"
+
+
+def _checked_base_url(base_url: str | URL | None) -> URL | None:
+    """``base_url`` as a URL, checked as aiohttp checks it.
+
+    Raises:
+        ValueError: it is not absolute, or its path does not end with '/'.
+    """
+    if base_url is None:
+        return None
+    url = URL(base_url)
+    if not url.absolute:
+        raise ValueError(f"base_url must be an absolute URL, got {str(base_url)!r}")
+    if not url.path.endswith("/"):
+        # As aiohttp: joining "users" onto ".../api" would drop "api" (RFC 3986 §5.2).
+        raise ValueError(f"base_url must have a trailing '/', got {str(base_url)!r}")
+    return url
+
+
+def _checked_timeout(timeout: Any) -> ClientTimeout:
+    """A session's ``timeout`` argument: the default for None (as aiohttp 3.x).
+
+    Raises:
+        ValueError: it is neither None nor a :class:`ClientTimeout`.
+    """
+    if timeout is SENTINEL or timeout is None:
+        return DEFAULT_TIMEOUT
+    if not isinstance(timeout, ClientTimeout):
+        raise ValueError(
+            f"timeout parameter cannot be of {type(timeout).__name__} type ({timeout!r}), "
+            "please use 'timeout=ClientTimeout(...)'"
+        )
+    return timeout
 
 
 class ClientSession(RequestPipeline):
@@ -117,24 +149,10 @@ class ClientSession(RequestPipeline):
         self._source_traceback = (
             traceback.extract_stack(sys._getframe(1)) if self._loop.get_debug() else None
         )
-        if base_url is None:
-            self._base_url: URL | None = None
-        else:
-            self._base_url = URL(base_url)
-            if not self._base_url.absolute:
-                raise ValueError(f"base_url must be an absolute URL, got {str(base_url)!r}")
-            if not self._base_url.path.endswith("/"):
-                # As aiohttp: joining "users" onto ".../api" would drop "api" (RFC 3986 §5.2).
-                raise ValueError(f"base_url must have a trailing '/', got {str(base_url)!r}")
+        self._base_url = _checked_base_url(base_url)
         if auth is not None and not isinstance(auth, BasicAuth):
             raise TypeError(f"auth must be a BasicAuth, got {type(auth).__name__}")
-        if timeout is SENTINEL or timeout is None:  # aiohttp 3.x: None is the default
-            timeout = DEFAULT_TIMEOUT
-        elif not isinstance(timeout, ClientTimeout):
-            raise ValueError(
-                f"timeout parameter cannot be of {type(timeout).__name__} type ({timeout!r}), "
-                "please use 'timeout=ClientTimeout(...)'"
-            )
+        timeout = _checked_timeout(timeout)
         self._connector = connector if connector is not None else TCPConnector()
         self._connector_owner = connector_owner
         self._cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()
@@ -153,28 +171,17 @@ class ClientSession(RequestPipeline):
         self._trace_configs = list(trace_configs or ())
         for tc in self._trace_configs:
             tc.freeze()
-        self._read_bufsize = read_bufsize
-        self._max_line_size = max_line_size
-        self._max_field_size = max_field_size
-        self._max_headers = max_headers
-        self._limits = h1.Limits(max_line_size=max_line_size, max_field_size=max_field_size,
-                                 max_headers=max_headers)
         self._fallback_charset_resolver = fallback_charset_resolver
         self._middlewares = tuple(middlewares)
         self._request_class = request_class
         self._response_class = response_class
         self._proxy = ProxySettings(proxy, proxy_auth, proxy_headers, trust_env)
         self._proxy_active = proxy is not None or trust_env
-        self._auto_version = -1
-        self._auto = CIMultiDict()
-        # (scheme, authority) -> (Host value, default ConnectionKey): per origin, once.
-        self._origins = {}
-        self._head_cache = {}
-        self._heads = {}
-        self._wheel = DeadlineWheel(self._loop)
-        self._opts = HopOptions(timeout=timeout, read_until_eof=True,
-                                auto_decompress=auto_decompress, read_bufsize=read_bufsize,
-                                limits=self._limits, traces=None)
+        limits = h1.Limits(max_line_size=max_line_size, max_field_size=max_field_size,
+                           max_headers=max_headers)
+        self._init_pipeline(HopOptions(timeout=timeout, read_until_eof=True,
+                                       auto_decompress=auto_decompress,
+                                       read_bufsize=read_bufsize, limits=limits, traces=None))
         self._closed = False
 
     # ------------------------------------------------------------------ properties
