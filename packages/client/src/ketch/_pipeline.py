@@ -407,16 +407,18 @@ class RequestPipeline(HopBuilder):
                 await t.send_request_end(resp.method, end_url, base_headers, resp)
         return resp
 
+    def _chain(self, call: Call) -> Callable[[ClientRequest], Awaitable[ClientResponse]]:
+        """The middleware chain around :meth:`_send` for *call*'s hops."""
+        def bottom(r: ClientRequest) -> Awaitable[ClientResponse]:
+            return self._send(r, call)
+        return build_client_middlewares(bottom, call.chain)
+
     async def _follow(
         self, call: Call, method: str, url: URL, base_headers: CIMultiDict[str],
         payload: BodyPayload | None, cookies: Any, auth: BasicAuth | None, chunked: bool | None,
     ) -> ClientResponse:
         """Send hops until a response that is not a redirect to follow."""
-        chain = call.chain
-        if chain:
-            def bottom(r: ClientRequest) -> Awaitable[ClientResponse]:
-                return self._send(r, call)
-            handler = build_client_middlewares(bottom, chain)
+        handler = self._chain(call) if call.chain else None
         history: list[ClientResponse] = []
         crossed = False  # a hop left the first origin: its credentials stay behind
         first_url = url
@@ -447,7 +449,7 @@ class RequestPipeline(HopBuilder):
                                      hop_auth, jar, chunked, proxy_info)
             hop_headers = None
             try:
-                resp = await (handler(req) if chain else self._send(req, call))
+                resp = await (handler(req) if handler is not None else self._send(req, call))
             except (ServerDisconnectedError, ClientOSError) as exc:
                 if retried or not _may_retry(exc, method, payload):
                     raise
