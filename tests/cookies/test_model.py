@@ -68,8 +68,11 @@ class Model:
         path = c.path or default_path(url.raw_path)
         if c.secure and not https:
             return
+        # An expired cookie is already gone from the store (RFC 6265 §5.3 step 12), so
+        # it shadows nothing.
         if not c.secure and not https and any(
-            o.secure and o.name == c.name and path_match(path, o.path)
+            o.secure and (o.expires is None or o.expires > now)
+            and o.name == c.name and path_match(path, o.path)
             and (domain_match(domain, o.domain) or domain_match(o.domain, domain))
             for o in self.cookies
         ):
