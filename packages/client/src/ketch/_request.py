@@ -155,7 +155,8 @@ class ClientRequest:
         self._body: BodyPayload | None = None
         self._body_headers: list[str] = []
         self._auto_chunked = False
-        self._set_body(body)
+        if body is not None or method not in _NO_BODY_METHODS:
+            self._set_body(body)  # a GET without a body gets no framing header to set
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"
@@ -191,7 +192,7 @@ class ClientRequest:
             payload = compress_payload(payload, self.compress)  # type: ignore[arg-type]
         self._body = payload
         if payload is None:
-            if "Content-Length" not in hdrs and self.method not in _NO_BODY_METHODS and not self.chunked:
+            if self.method not in _NO_BODY_METHODS and not self.chunked and "Content-Length" not in hdrs:
                 hdrs["Content-Length"] = "0"
                 added.append("Content-Length")
             return
