@@ -7,7 +7,21 @@ from typing import Any, ClassVar
 
 from ._dates import format_cookie_date
 
-__all__ = ["JarMorsel", "SentMorsel", "StoredCookie", "set_state", "sort_key"]
+__all__ = ["JarMorsel", "SentMorsel", "StoredCookie", "set_flags", "set_state", "sort_key"]
+
+
+def set_flags(
+    morsel: Morsel[str], secure: bool, http_only: bool, same_site: str | None, partitioned: bool
+) -> None:
+    """Set the flag attributes a cookie carries (the ones with no value or a keyword)."""
+    if secure:
+        morsel["secure"] = True
+    if http_only:
+        morsel["httponly"] = True
+    if same_site is not None:
+        morsel["samesite"] = same_site
+    if partitioned:
+        morsel["partitioned"] = True
 
 
 def set_state(morsel: Morsel[str], key: str, value: str, coded_value: str) -> None:
@@ -203,14 +217,7 @@ class StoredCookie:
         morsel["path"] = self.path
         if self.expires is not None:
             morsel["expires"] = format_cookie_date(self.expires)
-        if self.secure:
-            morsel["secure"] = True
-        if self.http_only:
-            morsel["httponly"] = True
-        if self.same_site is not None:
-            morsel["samesite"] = self.same_site
-        if self.partitioned:
-            morsel["partitioned"] = True
+        set_flags(morsel, self.secure, self.http_only, self.same_site, self.partitioned)
         return morsel
 
     def __repr__(self) -> str:

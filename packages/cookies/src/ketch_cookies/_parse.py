@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from http.cookies import Morsel
 from typing import Any
 
-from ._cookie import JarMorsel, set_state
+from ._cookie import JarMorsel, set_flags, set_state
 from ._dates import parse_cookie_date
 from ._domains import canonical_domain
 from ._exceptions import InvalidCookieError
@@ -108,14 +108,7 @@ class ParsedCookie:
             morsel["expires"] = self.expires_attr
         if self.max_age_attr is not None:
             morsel["max-age"] = self.max_age_attr
-        if self.secure:
-            morsel["secure"] = True
-        if self.http_only:
-            morsel["httponly"] = True
-        if self.same_site is not None:
-            morsel["samesite"] = self.same_site
-        if self.partitioned:
-            morsel["partitioned"] = True
+        set_flags(morsel, self.secure, self.http_only, self.same_site, self.partitioned)
         return morsel
 
 
