@@ -41,8 +41,11 @@ __all__ = [
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# Bodies up to this size are joined with the head and sent in one write.
-_JOIN_LIMIT = 1 << 17
+# Bodies up to this size are joined with the head and sent in one write: copying even a
+# MiB costs less than a second send call (which on loopback also runs the receiving TCP
+# stack again in this process): 1 MiB uploads measured 216 vs 303 µs CPU each. Beyond
+# it, the head goes first and the body is written as is.
+_JOIN_LIMIT = 1 << 22
 
 
 class BodyPayload(Protocol):
