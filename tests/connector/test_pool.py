@@ -435,3 +435,23 @@ async def test_connector_pool_keywords_reach_the_base() -> None:
         TCPConnector(limt=1)  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="limit must be >= 0"):
         TCPConnector(limit=-1)
+
+
+async def test_connect_pooled_hands_out_only_idle_live_connections() -> None:
+    async with CountingServer() as server:
+        conn = TCPConnector()
+        key = key_for(server)
+        assert conn.connect_pooled(key) is None  # nothing idle: the caller must connect()
+        c1 = await conn.connect(key)
+        proto = c1.protocol
+        assert conn.connect_pooled(key) is None  # in use, not idle
+        c1.release()
+        c2 = conn.connect_pooled(key)
+        assert c2 is not None and c2.protocol is proto
+        assert conn.connect_pooled(key) is None  # taken
+        c2.close()
+        assert conn.connect_pooled(key) is None  # closed, never pooled
+        assert server.accepted == 1
+        await conn.close()
+        with pytest.raises(ClientConnectionError, match="closed"):
+            conn.connect_pooled(key)

@@ -56,3 +56,17 @@ def test_decompression_is_decided_per_request_not_per_cached_head() -> None:
     dec = h1.ResponseParser()
     dec.start_response("GET", decompress=True)
     assert b"".join(e.data for e in dec.feed(head + body) if isinstance(e, h1.Data)) == b"payload"
+
+
+def test_a_cached_head_on_a_connection_marked_to_close_does_not_keep_it_alive() -> None:
+    parse(HEAD + b"hello")  # cached, with keep-alive
+    p = h1.ResponseParser()
+    p.start_response("GET")
+    p.close_after_response()  # e.g. the request body was not sent in full
+    events = p.feed(HEAD + b"hello")
+    head, end = events[0], events[-1]
+    assert isinstance(head, h1.Response) and not head.keep_alive
+    assert isinstance(end, h1.EndOfMessage) and not end.keep_alive
+    assert not p.is_reusable
+    again = parse(HEAD + b"hello")[0]  # the shared event was not changed by that
+    assert isinstance(again, h1.Response) and again.keep_alive

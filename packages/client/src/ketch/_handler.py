@@ -169,17 +169,19 @@ class ResponseHandler:
         """True once the connection was handed back or closed."""
         return self._done
 
-    async def head(self) -> h1.Response:
-        """Wait for the final response head (the request must have been sent).
+    def head(self) -> asyncio.Future[h1.Response]:
+        """The final response head, to await (the request must have been sent).
 
-        Raises:
+        A future rather than a coroutine: one frame less on every request.
+
+        Raises (when awaited):
             ClientResponseError: the head is malformed or over a limit (status 400).
             ServerDisconnectedError: the server closed before sending a complete head.
             ClientOSError: the connection failed (reset...).
             SocketTimeoutError: nothing arrived for ``sock_read`` seconds.
         """
         self.start_read_timeout()
-        return await self._head
+        return self._head
 
     async def wait_continue(self) -> bool:
         """For ``Expect: 100-continue``: True once 100 Continue arrived, False if the

@@ -53,8 +53,29 @@ class HopBuilder:
     _auto_version: int
     _auto: CIMultiDict[str]
     _origins: dict[tuple[str, str], tuple[str, ConnectionKey]]
+    _urls: dict[str, URL]
 
     def _build_url(self, str_or_url: str | URL) -> URL:
+        """*str_or_url* as an absolute http(s) URL (joined to the base URL), checked.
+
+        Strings are cached per session: a client asks for the same URLs again and again.
+
+        Raises:
+            InvalidUrlClientError: not a URL, or no host.
+            NonHttpUrlClientError: another scheme.
+        """
+        if type(str_or_url) is str:
+            cached = self._urls.get(str_or_url)
+            if cached is not None:
+                return cached
+            url = self._check_url(str_or_url)
+            if len(self._urls) >= 256:
+                self._urls.clear()
+            self._urls[str_or_url] = url
+            return url
+        return self._check_url(str_or_url)
+
+    def _check_url(self, str_or_url: str | URL) -> URL:
         try:
             url = URL(str_or_url) if not isinstance(str_or_url, URL) else str_or_url
         except (ValueError, TypeError) as exc:

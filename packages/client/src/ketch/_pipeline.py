@@ -90,6 +90,7 @@ class RequestPipeline(HopBuilder):
     _heads: dict[tuple[str, str, HttpVersion, tuple[tuple[str, str], ...]], bytes]
     _opts: HopOptions
     _wheel: DeadlineWheel
+    _pooled_fast: bool
 
     def _init_pipeline(self, opts: HopOptions) -> None:
         """Set up the per-session caches, with *opts* for requests that change nothing."""
@@ -97,15 +98,18 @@ class RequestPipeline(HopBuilder):
         self._auto = CIMultiDict()
         # (scheme, authority) -> (Host value, default ConnectionKey): per origin, once.
         self._origins = {}
+        self._urls = {}
         self._head_cache = {}
         self._heads = {}
         self._wheel = DeadlineWheel(self._loop)
         self._opts = opts
+        # A connector that overrides connect() gets every acquire through it.
+        self._pooled_fast = type(self._connector).connect is BaseConnector.connect
 
     def _connection_key(self, req: ClientRequest) -> ConnectionKey:
         proxy = req.proxy
         if req.ssl is True and req.server_hostname is None and proxy is None:
-            return self._origin(req.url)[1]
+            return self._origin(req.url)[1]  # cached per origin
         url = req.url
         host = url.raw_host
         assert host is not None
@@ -155,25 +159,12 @@ class RequestPipeline(HopBuilder):
         opts = call.opts
         traces = opts.traces
         timeout = opts.timeout
-        connect_timeout = timeout.connect or None  # as aiohttp, 0 means no limit
-        if call.deadline is not None:
-            left = call.deadline - self._loop.time()
-            if left <= 0:
-                raise asyncio.TimeoutError("the total timeout expired before connecting")
-            if connect_timeout is None or left < connect_timeout:
-                connect_timeout = left
-        try:
-            key = (self._origin(req.url)[1]
-                   if req.ssl is True and req.server_hostname is None and req.proxy is None
-                   else self._connection_key(req))
-            conn = await self._connector.connect(
-                key, traces or (),
-                timeout=connect_timeout, sock_connect=timeout.sock_connect or None,
-            )
-        except (ClientError, asyncio.TimeoutError):
-            raise
-        except OSError as exc:
-            raise ClientOSError(*exc.args) from exc
+        key = self._connection_key(req)
+        if call.deadline is not None and call.deadline <= self._loop.time():
+            raise asyncio.TimeoutError("the total timeout expired before connecting")
+        conn = self._connector.connect_pooled(key) if self._pooled_fast and not traces else None
+        if conn is None:
+            conn = await self._connect(key, call)
         payload = req.body
         plain = payload is None and not traces and not req.expect100 and not req.chunked
         if plain:
@@ -212,6 +203,27 @@ class RequestPipeline(HopBuilder):
         return self._response_class(req.method, req.original_url, resp_head, stream, handler,
                                     info, self._loop, traces=traces or (),
                                     charset_resolver=self._fallback_charset_resolver)
+
+    async def _connect(self, key: ConnectionKey, call: Call) -> Connection:
+        """A connection from the connector, within what is left of the total timeout."""
+        opts = call.opts
+        timeout = opts.timeout
+        connect_timeout = timeout.connect or None  # as aiohttp, 0 means no limit
+        if call.deadline is not None:
+            left = call.deadline - self._loop.time()
+            if left <= 0:
+                raise asyncio.TimeoutError("the total timeout expired before connecting")
+            if connect_timeout is None or left < connect_timeout:
+                connect_timeout = left
+        try:
+            return await self._connector.connect(
+                key, opts.traces or (),
+                timeout=connect_timeout, sock_connect=timeout.sock_connect or None,
+            )
+        except (ClientError, asyncio.TimeoutError):
+            raise
+        except OSError as exc:
+            raise ClientOSError(*exc.args) from exc
 
     # ------------------------------------------------------------------ the request
     async def _request(
@@ -286,9 +298,15 @@ class RequestPipeline(HopBuilder):
             payload = to_payload(data)
         encoding = compressor_for(compress) if compress else None
 
-        opts, skip, skip_extra = self._prepare_call(
-            timeout, trace_request_ctx, read_until_eof, read_bufsize, auto_decompress,
-            max_line_size, max_field_size, max_headers, skip_auto_headers)
+        if (timeout is SENTINEL and read_until_eof is True and read_bufsize is None
+                and auto_decompress is None and max_line_size is None and max_field_size is None
+                and max_headers is None and skip_auto_headers is None
+                and not self._trace_configs):
+            opts, skip, skip_extra = self._opts, self._skip_auto_headers, None
+        else:
+            opts, skip, skip_extra = self._prepare_call(
+                timeout, trace_request_ctx, read_until_eof, read_bufsize, auto_decompress,
+                max_line_size, max_field_size, max_headers, skip_auto_headers)
         traces = opts.traces
         if headers and not isinstance(headers, (MultiDict, CIMultiDict)):
             headers = CIMultiDict(headers)

@@ -219,6 +219,28 @@ class BaseConnector:
             if traces:
                 await self._send_reuseconn(key, proto, traces)
             return Connection(self, key, proto)
+        return await self._connect_new(key, traces, timeout, sock_connect)
+
+    def connect_pooled(self, key: ConnectionKey) -> Connection | None:
+        """A pooled connection for *key* at once if one is idle and alive, else None.
+
+        For callers without traces on the hot path: no coroutine, no waiting, no signal
+        (``connect`` sends ``on_connection_reuseconn``). On None, call :meth:`connect`.
+
+        Raises:
+            ClientConnectionError: the connector is closed.
+        """
+        if self._closed:
+            raise ClientConnectionError("Connector is closed.")
+        proto = self._take_idle(key)
+        return None if proto is None else Connection(self, key, proto)
+
+    async def _connect_new(
+        self, key: ConnectionKey, traces: Sequence[Trace], timeout: float | None,
+        sock_connect: float | None,
+    ) -> Connection:
+        """Wait for a slot (a connection another request hands back, or room for a new
+        one) and connect, within *timeout* in all."""
         if timeout is None:
             return await self._acquire_new(key, traces, sock_connect)
         queued = True

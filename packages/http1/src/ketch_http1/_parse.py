@@ -90,15 +90,30 @@ _CHUNK_LINE = re.compile(
 )
 _MAX_DRAIN_STEPS = 100_000
 _DEFAULT_LIMITS = Limits()
+class _Head:
+    """A parsed final head and its framing; the ``Response`` event it makes when the
+    connection stays open is built once (events are immutable) and reused from the cache."""
+
+    __slots__ = ("limits", "status", "reason", "headers", "raw", "version", "framing", "event")
+
+    def __init__(self, limits: Limits, status: int, reason: str, headers: CIMultiDictProxy[str],
+                 raw: RawHeaders, version: tuple[int, int], framing: Framing) -> None:
+        self.limits = limits
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.raw = raw
+        self.version = version
+        self.framing = framing
+        self.event: Response | None = None
+
+
 # Events are immutable, so the two common ends of a message are shared.
 # Final heads up to this size are remembered, parsed and framed, per request method,
 # decompression and limits (see ResponseParser._head); bounded in count.
 _CACHED_HEAD_MAX = 1024
 _HEAD_CACHE_SIZE = 64
-_HEAD_CACHE: dict[
-    tuple[bytes, tuple[str, bool]],
-    tuple[Limits, int, str, CIMultiDictProxy[str], RawHeaders, tuple[int, int], bool, Framing],
-] = {}
+_HEAD_CACHE: dict[tuple[bytes, tuple[str, bool]], _Head] = {}
 _END_KEEP = EndOfMessage(EMPTY_FIELDS, (), True)
 _END_CLOSE = EndOfMessage(EMPTY_FIELDS, (), False)
 _UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
@@ -430,9 +445,8 @@ class ResponseParser:
             # the same limits object (the head was checked against those).
             key = (d[pos:hend], pending[0])
             hit = _HEAD_CACHE.get(key)
-            if hit is not None and hit[0] is lim:
-                pending.popleft()
-                return self._final_head(d, hend + 4, events, *hit[1:])
+            if hit is not None and hit.limits is lim:
+                return self._final_head(d, hend + 4, events, hit, pending.popleft()[1])
         eol = d.find(b"\r\n", pos)
         if eol - pos > lim.max_line_size:
             raise LimitExceeded("max_line_size", lim.max_line_size, eol - pos)
@@ -450,33 +464,40 @@ class ResponseParser:
             events.append(InformationalResponse(status, reason, headers, raw, version))
             return pos
         method, decompress = pending.popleft()
-        framing = response_framing(method, version, status, headers)
+        head = _Head(lim, status, reason, headers, raw, version,
+                     response_framing(method, version, status, headers))
         if key is not None:
             # Only heads that parsed cleanly get here; the headers are a read-only proxy
             # and the framing a tuple the parser never changes, so sharing them is safe.
             if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
                 _HEAD_CACHE.clear()
-            _HEAD_CACHE[key] = (lim, status, reason, headers, raw, version, decompress, framing)
-        return self._final_head(d, pos, events, status, reason, headers, raw, version,
-                                decompress, framing)
+            _HEAD_CACHE[key] = head
+        return self._final_head(d, pos, events, head, decompress)
 
-    def _final_head(
-        self, d: bytes, pos: int, events: list[Event], status: int, reason: str,
-        headers: CIMultiDictProxy[str], raw: RawHeaders, version: tuple[int, int],
-        decompress: bool, framing: Framing,
-    ) -> int:
+    def _final_head(self, d: bytes, pos: int, events: list[Event], head: _Head,
+                    decompress: bool) -> int:
         """Emit the final response head (the body starts at *pos*) and set up its body."""
-        keep_alive, switched, chunked, length, transfer, content = framing
-        keep_alive = self._keep_alive = keep_alive and not self._close_after
+        keep_alive, switched, chunked, length, transfer, content = head.framing
         self._received = 0
         if switched:
-            events.append(Response(status, reason, headers, raw, version, False, False, None))
+            events.append(Response(head.status, head.reason, head.headers, head.raw,
+                                   head.version, False, False, None))
             self._keep_alive = False
             self._state = _SWITCHED
             return pos
+        if keep_alive and not self._close_after:
+            event = head.event
+            if event is None:
+                event = head.event = Response(head.status, head.reason, head.headers,
+                                              head.raw, head.version, True, chunked, length)
+        else:
+            keep_alive = False
+            event = Response(head.status, head.reason, head.headers, head.raw, head.version,
+                             False, chunked, length)
+        self._keep_alive = keep_alive
         codings = transfer + content if decompress and content else transfer
         decoder = self._decoder = decoder_for(codings) if codings else None
-        events.append(Response(status, reason, headers, raw, version, keep_alive, chunked, length))
+        events.append(event)
         if chunked:
             self._state = _CSIZE
         elif length is None:
