@@ -108,7 +108,6 @@ class ResponseHandler:
         loop: asyncio.AbstractEventLoop,
         conn: Connection,
         parser: h1.ResponseParser,
-        *,
         read_bufsize: int = DEFAULT_READ_BUFSIZE,
         read_timeout: float | None = None,
         deadline: float | None = None,
@@ -332,18 +331,20 @@ class ResponseHandler:
 
     def _dispatch(self, events: list[h1.Event]) -> None:
         for ev in events:
-            if isinstance(ev, h1.Data):
+            # The event classes are final: an identity test is all it takes.
+            if type(ev) is h1.Data:
                 stream = self._stream
                 assert stream is not None
                 if ev.data:  # an end of chunk may come without bytes (decoded output)
                     stream.feed_data(ev.data)
                 if ev.end_of_chunk:
                     stream.end_http_chunk()
-            elif isinstance(ev, h1.Response):
+            elif type(ev) is h1.Response:
                 self._on_head(ev)
-            elif isinstance(ev, h1.EndOfMessage):
+            elif type(ev) is h1.EndOfMessage:
                 self._finish(ev)
             else:
+                assert isinstance(ev, h1.InformationalResponse)
                 self._on_informational(ev)
 
     def _on_head(self, head: h1.Response) -> None:
@@ -365,7 +366,8 @@ class ResponseHandler:
 
     def _finish(self, end: h1.EndOfMessage) -> None:
         self._done = True
-        self._stop_timers()
+        if self._timer is not None or self._deadline is not None:
+            self._stop_timers()
         self.trailers = end.trailers
         self._paused = False
         if self._transport_paused:
@@ -436,6 +438,7 @@ class ResponseHandler:
         if self._deadline_handle is not None:
             self._deadline_handle.cancel()
             self._deadline_handle = None
+            self._deadline = None
         elif self._deadline is not None:
             self._deadline = None
             self._wheel.discard(self)

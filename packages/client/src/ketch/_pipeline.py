@@ -178,11 +178,9 @@ class RequestPipeline(HopBuilder):
         parser = h1.ResponseParser(opts.limits)
         parser.start_response(req.method, decompress=opts.auto_decompress)
         info = req.request_info
-        handler = ResponseHandler(
-            self._loop, conn, parser, read_bufsize=opts.read_bufsize,
-            read_timeout=timeout.sock_read, deadline=call.deadline, request_info=info,
-            traces=traces or (), method=req.method, url=req.url, deadlines=self._wheel,
-        )
+        handler = ResponseHandler(  # positional: made on every request
+            self._loop, conn, parser, opts.read_bufsize, timeout.sock_read, call.deadline,
+            info, traces or (), req.method, req.url, self._wheel)
         conn.set_receiver(handler)
         try:
             if plain:
@@ -493,7 +491,8 @@ class RequestPipeline(HopBuilder):
             method = hop.method
             url = hop.url
             retried = False
-        resp.history = tuple(history)
+        if history:
+            resp.history = tuple(history)
         return resp
 
 

@@ -89,6 +89,17 @@ class ClientResponse:
 
     __module__ = "ketch"
 
+    # Until set on the instance: a response is made per request, most keep these.
+    history: tuple[ClientResponse, ...] = ()
+    _body: bytes | None = None
+    _released = False
+    _closed = False
+    _in_context = False
+    _ctype: tuple[str, dict[str, str]] | None = None
+    _cookies: SimpleCookie | None = None
+    _links: MultiDictProxy[MultiDictProxy[str | URL]] | None = None
+    _source_traceback: traceback.StackSummary | None = None
+
     def __init__(
         self,
         method: str,
@@ -117,17 +128,10 @@ class ClientResponse:
         self._loop = loop
         self._traces = traces
         self._resolve_charset = charset_resolver or default_charset_resolver
-        self.history = history
-        self._body: bytes | None = None
-        self._released = False
-        self._closed = False
-        self._in_context = False
-        self._ctype: tuple[str, dict[str, str]] | None = None
-        self._cookies: SimpleCookie | None = None
-        self._links: MultiDictProxy[MultiDictProxy[str | URL]] | None = None
-        self._source_traceback = (
-            traceback.extract_stack() if loop.get_debug() else None
-        )
+        if history:
+            self.history = history
+        if loop.get_debug():
+            self._source_traceback = traceback.extract_stack()
 
     def __repr__(self) -> str:
         reason = self.reason.encode("ascii", "backslashreplace").decode("ascii")
@@ -352,9 +356,12 @@ class ClientResponse:
         if not self._released:
             self._notify_content()
         self._closed = True
-        if self._handler is not None:
-            self._handler.abort()
-        return _noop()
+        handler = self._handler
+        # A response exists only once its head arrived, so a finished handler has
+        # nothing left to abort.
+        if handler is not None and not handler.done:
+            handler.abort()
+        return _NOOP
 
     def close(self) -> None:
         """Close the connection under the response (never pooled)."""
@@ -388,6 +395,9 @@ class _noop:
 
     def __await__(self) -> Any:
         return iter(())
+
+
+_NOOP = _noop()
 
 
 def _parse_set_cookies(values: Sequence[str]) -> SimpleCookie:

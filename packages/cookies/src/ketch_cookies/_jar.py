@@ -149,8 +149,10 @@ class CookieJar(AbstractCookieJar):
     # ---- reading -------------------------------------------------------------------
 
     def __len__(self) -> int:
-        self._store.expire(self._clock())
-        return self._store.count
+        store = self._store
+        if store.count:  # an empty jar (asked before every request) needs no clock
+            store.expire(self._clock())
+        return store.count
 
     def __iter__(self) -> Iterator[Morsel[str]]:
         """Every cookie as a new ``Morsel`` with all its attributes, oldest first.
