@@ -96,10 +96,10 @@ class ResponseHandler:
     """
 
     __slots__ = (
-        "_loop", "_conn", "_transport", "_parser", "_head", "_stream", "_done", "_paused",
-        "_read_bufsize", "_read_timeout", "_last_read", "_timer", "_deadline_handle",
+        "_loop", "_conn", "_transport", "_parser", "_head", "_stream", "_body", "_done", "_paused",
+        "_read_timeout", "_last_read", "_timer", "_deadline_handle",
         "_deadline", "__weakref__", "request_sent",
-        "_request_info", "_traces", "_method", "_url", "_continue", "trailers",
+        "_request_info", "_method", "_continue", "trailers",
         "_transport_paused", "_eof", "_pre_head", "_wheel",
     )
 
@@ -122,13 +122,18 @@ class ResponseHandler:
         self._transport = conn.transport
         self._parser = parser
         self._head: asyncio.Future[h1.Response] = loop.create_future()
-        self._stream: StreamReader | None = None
+        self._stream: StreamReader | None = None  # set when the head arrives
+        # Made now, while the server works on the request, rather than once the
+        # response is here and the caller waits for it.
+        self._body = StreamReader(
+            loop, read_bufsize, pause=self._pause_reading, resume=self._resume_reading,
+            traces=traces, method=method, url=url,
+        )
         self._done = False
         self._paused = False  # the stream wants no more for now
         self._transport_paused = False
         self._eof = False  # the peer closed (decoded output may still be pending)
         self._pre_head = b""
-        self._read_bufsize = read_bufsize
         self._read_timeout = read_timeout or None
         self._last_read = 0.0
         self._timer: asyncio.TimerHandle | None = None
@@ -141,9 +146,7 @@ class ResponseHandler:
                 self._wheel = deadlines
                 deadlines.add(self)
         self._request_info = request_info
-        self._traces = traces
         self._method = method
-        self._url = url
         self._continue: asyncio.Future[bool] | None = None
         self.trailers: Any = None
         # Set by the sender once the whole request is written: a response that ends
@@ -348,11 +351,7 @@ class ResponseHandler:
                 self._on_informational(ev)
 
     def _on_head(self, head: h1.Response) -> None:
-        self._stream = StreamReader(
-            self._loop, self._read_bufsize, pause=self._pause_reading,
-            resume=self._resume_reading, traces=self._traces, method=self._method,
-            url=self._url,
-        )
+        self._stream = self._body
         if not self._head.done():
             self._head.set_result(head)
         waiter = self._continue

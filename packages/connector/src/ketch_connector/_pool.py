@@ -334,6 +334,7 @@ class BaseConnector:
     def _take_idle(self, key: ConnectionKey) -> ConnectionProtocol | None:
         stack = self._idle.get(key)
         now: float | None = None
+        timeout = self._keepalive_timeout
         while stack:
             proto = stack.pop()
             if not stack:
@@ -344,16 +345,13 @@ class BaseConnector:
             if now is None:
                 now = self._clock()
             assert expires is not None
-            if expires > now and proto.is_alive(peek=self._idle_long(expires, now)):
+            # Peek only at a connection idle for PEEK_AFTER_IDLE or more (see there).
+            if expires > now and proto.is_alive(
+                    timeout is None or now - (expires - timeout) >= PEEK_AFTER_IDLE):
                 return proto
             self._discard(key, proto)
             stack = self._idle.get(key)
         return None
-
-    def _idle_long(self, expires: float, now: float) -> bool:
-        """Whether a connection expiring at *expires* has been idle PEEK_AFTER_IDLE or more."""
-        timeout = self._keepalive_timeout
-        return timeout is None or now - (expires - timeout) >= PEEK_AFTER_IDLE
 
     def _room_for(self, key: ConnectionKey) -> bool:
         per_host = self._limit_per_host
