@@ -52,6 +52,7 @@ class HopBuilder:
     _proxy: ProxySettings
     _auto_version: int
     _auto: CIMultiDict[str]
+    _plain: CIMultiDict[str]
     _origins: dict[tuple[str, str], tuple[str, ConnectionKey]]
     _urls: dict[str, URL]
 
@@ -104,6 +105,9 @@ class HopBuilder:
                     auto[name] = value
             self._auto = auto
             self._auto_version = version
+            # What a request that adds no headers starts from (copied per hop).
+            self._plain = CIMultiDict() if "host" in skip else CIMultiDict(_HOST_SLOT)
+            self._plain.extend(auto)
         return self._auto
 
     def _origin(self, url: URL) -> tuple[str, ConnectionKey]:
@@ -127,6 +131,8 @@ class HopBuilder:
         hop, first as RFC 9112 §3.2 asks), session defaults and auto headers, then the
         request's own headers, which win."""
         auto = self._auto_headers()
+        if skip_extra is None and not headers:
+            return self._plain.copy()
         skip = self._skip_auto_headers if skip_extra is None else skip_extra
         result: CIMultiDict[str] = CIMultiDict() if "host" in skip else CIMultiDict(_HOST_SLOT)
         if skip_extra is None:
