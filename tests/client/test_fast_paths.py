@@ -61,3 +61,46 @@ async def test_cached_url_strings_resolve_against_the_base_and_bad_ones_always_f
         for _ in range(2):  # never cached: it fails every time
             with pytest.raises(ketch.NonHttpUrlClientError):
                 await s.get("ftp://example.com/")
+
+
+async def test_a_request_naming_only_its_url_gets_every_session_default() -> None:
+    # session.get(url) with no other argument takes a shorter path than one with
+    # arguments; the session's settings must apply to it all the same.
+    seen: list[str] = []
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply | None:
+        seen.append(f"{req.method} {req.target} {req.header('X-Default')}")
+        if req.target == "/slow":
+            await asyncio.sleep(1)
+        if req.target == "/redirect":
+            return Reply(status=302, headers=[("Location", "/missing")])
+        return Reply(status=404 if req.target == "/missing" else 200, body=b"ok")
+
+    async def on_start(session: object, ctx: object, params: object) -> None:
+        seen.append("traced")
+
+    trace = ketch.TraceConfig()
+    trace.on_request_start.append(on_start)
+    async with HTTPServer(handler) as server:
+        async with ketch.ClientSession(server.url, trace_configs=[trace]) as s:
+            async with s.get("/x") as resp:
+                assert resp.status == 200
+        assert seen == ["traced", "GET /x None"]
+        seen.clear()
+        async with ketch.ClientSession(
+            server.url, headers={"X-Default": "yes"}, raise_for_status=True,
+            timeout=ketch.ClientTimeout(total=0.3),
+        ) as s:
+            with pytest.raises(ketch.ClientResponseError) as info:
+                await s.get("/redirect")  # followed, then raise_for_status
+            assert info.value.status == 404 and len(info.value.history) == 1
+            async with s.request("delete", "/x") as resp:  # method uppercased
+                assert resp.method == "DELETE"
+            async with s.head("/x") as resp:
+                assert resp.status == 200 and await resp.read() == b""
+            with pytest.raises(asyncio.TimeoutError):
+                await s.options("/slow")
+        with pytest.raises(RuntimeError, match="closed"):
+            await s.get("/x")
+    assert seen == ["GET /redirect yes", "GET /missing yes", "DELETE /x yes", "HEAD /x yes",
+                    "OPTIONS /slow yes"]

@@ -224,6 +224,26 @@ class RequestPipeline(HopBuilder):
             raise ClientOSError(*exc.args) from exc
 
     # ------------------------------------------------------------------ the request
+    async def _request_plain(self, method: str, str_or_url: str | URL,
+                             allow_redirects: bool = True) -> ClientResponse:
+        """:meth:`_request` for a request that names only its method and URL (and maybe
+        ``allow_redirects``), as most do: the same steps with every other argument at
+        its default, without binding thirty keyword arguments to their defaults."""
+        if self._closed:
+            raise RuntimeError("Session is closed")
+        if self._trace_configs:
+            return await self._request(method, str_or_url, allow_redirects=allow_redirects)
+        url = self._build_url(str_or_url)
+        headers = self._request_headers(None, None)
+        call = Call(self._skip_auto_headers, None, False, True, None, self._middlewares,
+                    allow_redirects, 10, None, None, None, self._opts)
+        timeout = self._timeout
+        if timeout.total:  # None or 0: no limit, as aiohttp
+            call.deadline = deadline_after(self._loop.time(), timeout.total,
+                                           timeout.ceil_threshold)
+        return await self._run(call, method.upper(), url, headers, headers, None, None, None,
+                               None, self._raise_for_status)
+
     async def _request(
         self,
         method: str,
