@@ -292,9 +292,9 @@ async def test_a_far_total_deadline_fires_from_the_shared_tick(
     monkeypatch: pytest.MonkeyPatch, watch: PoolWatch
 ) -> None:
     # Deadlines far away share one one-second tick per loop; pretend 0.5 s is far.
-    import ketch._handler
+    import ketch._pipeline
 
-    monkeypatch.setattr(ketch._handler, "_PRECISE_BELOW", 0.0)
+    monkeypatch.setattr(ketch._pipeline, "_PRECISE_BELOW", 0.0)
     timeout = ketch.ClientTimeout(total=0.5)
     async with server_for(stalls(HEAD_100 + b"x" * 10)) as server, \
             session(watch, timeout=timeout) as s:

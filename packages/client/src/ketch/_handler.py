@@ -43,11 +43,6 @@ __all__ = ["ResponseHandler", "DeadlineWheel"]
 
 # Timers firing within this of their due time count as due (clock granularity).
 _TIMER_SLACK = 0.001
-# Deadlines nearer than this get their own timer; later ones are checked once a second by
-# one timer per loop, firing up to a second late (aiohttp rounds such timeouts up to
-# whole seconds too: ``ceil_threshold``). A timer per request costs more than the rest
-# of the response handling for a small response.
-_PRECISE_BELOW = 5.0
 
 
 class DeadlineWheel:
@@ -91,8 +86,8 @@ class ResponseHandler:
         request_info: the request, for the errors raised about its response.
         traces: the request's traces (see :class:`StreamReader`).
         method, url: the request, for the trace signals.
-        deadlines: where a far ``deadline`` is checked (the session's wheel); without
-            one, the deadline gets its own timer.
+        deadlines: where ``deadline`` is checked (the session's wheel, which fires up to
+            a second late: the session passes it only for far deadlines); without one, the deadline gets its own timer.
     """
 
     __slots__ = (
@@ -140,7 +135,7 @@ class ResponseHandler:
         self._deadline = deadline
         self._deadline_handle: asyncio.TimerHandle | None = None
         if deadline is not None:
-            if deadlines is None or deadline - loop.time() < _PRECISE_BELOW:
+            if deadlines is None:
                 self._deadline_handle = loop.call_at(deadline, self._on_deadline)
             else:
                 self._wheel = deadlines

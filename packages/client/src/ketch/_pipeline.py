@@ -69,6 +69,12 @@ __all__ = ["RequestPipeline"]
 # its connection fails before any response (see _may_retry).
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
+# Deadlines nearer than this get their own timer; later ones are checked once a second by
+# one timer per loop, firing up to a second late (aiohttp rounds such timeouts up to
+# whole seconds too: ``ceil_threshold``). A timer per request costs more than the rest
+# of the response handling for a small response.
+_PRECISE_BELOW = 5.0
+
 
 class RequestPipeline(HopBuilder):
     """The request flow of :class:`ClientSession` (its state is set by the session)."""
@@ -160,11 +166,19 @@ class RequestPipeline(HopBuilder):
         traces = opts.traces
         timeout = opts.timeout
         key = self._connection_key(req)
-        if call.deadline is not None and call.deadline <= self._loop.time():
-            raise asyncio.TimeoutError("the total timeout expired before connecting")
+        deadline = call.deadline
+        wheel: DeadlineWheel | None = None
+        if deadline is not None:
+            left = deadline - self._loop.time()
+            if left <= 0:
+                raise asyncio.TimeoutError("the total timeout expired before connecting")
+            if left >= _PRECISE_BELOW:
+                wheel = self._wheel  # a far deadline: checked by the session's tick
         conn = self._connector.connect_pooled(key) if self._pooled_fast and not traces else None
         if conn is None:
             conn = await self._connect(key, call)
+            if deadline is not None and deadline - self._loop.time() < _PRECISE_BELOW:
+                wheel = None  # connecting took the deadline near
         payload = req.body
         plain = payload is None and not traces and not req.expect100 and not req.chunked
         if plain:
@@ -179,8 +193,8 @@ class RequestPipeline(HopBuilder):
         parser.start_response(req.method, decompress=opts.auto_decompress)
         info = req.request_info
         handler = ResponseHandler(  # positional: made on every request
-            self._loop, conn, parser, opts.read_bufsize, timeout.sock_read, call.deadline,
-            info, traces or (), req.method, req.url, self._wheel)
+            self._loop, conn, parser, opts.read_bufsize, timeout.sock_read, deadline,
+            info, traces or (), req.method, req.url, wheel)
         conn.set_receiver(handler)
         try:
             if plain:

@@ -237,9 +237,9 @@ class ClientRequest:
         """What was sent: URL, method, headers (a read-only copy) and the original URL."""
         info = self._info
         if info is None:
-            info = RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers),
-                               self.original_url)
-            self._info = info
+            # The named tuple's fields in order, without its __new__ (made per request).
+            info = self._info = tuple.__new__(RequestInfo, (
+                self.url, self.method, CIMultiDictProxy(self.headers), self.original_url))
         return info
 
     def is_ssl(self) -> bool:
