@@ -151,10 +151,9 @@ class ResponseHandler:
     # -- what the session uses ---------------------------------------------------------
 
     @property
-    def stream(self) -> StreamReader:
-        """The body stream (available once :meth:`head` has returned)."""
-        assert self._stream is not None, "the response head has not arrived yet"
-        return self._stream
+    def body(self) -> StreamReader:
+        """The body stream, made with the handler (it is fed once the head has arrived)."""
+        return self._body
 
     @property
     def connection(self) -> Connection | None:

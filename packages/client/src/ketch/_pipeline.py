@@ -196,6 +196,10 @@ class RequestPipeline(HopBuilder):
             self._loop, conn, parser, opts.read_bufsize, timeout.sock_read, deadline,
             info, traces or (), req.method, req.url, wheel)
         conn.set_receiver(handler)
+        # Made before the head arrives: for a plain GET, while the server works on it.
+        resp = self._response_class(req.method, req.original_url, None, handler.body, handler,
+                                    info, self._loop, traces=traces or (),
+                                    charset_resolver=self._fallback_charset_resolver)
         try:
             if plain:
                 handler.request_sent = True
@@ -209,12 +213,10 @@ class RequestPipeline(HopBuilder):
             if early is None:
                 raise
             resp_head = early
-        stream = handler.stream
+        resp._start(resp_head)
         if not opts.read_until_eof:
-            stream = _unless_until_eof(resp_head, handler, stream)
-        return self._response_class(req.method, req.original_url, resp_head, stream, handler,
-                                    info, self._loop, traces=traces or (),
-                                    charset_resolver=self._fallback_charset_resolver)
+            resp.content = _unless_until_eof(resp_head, handler, resp.content)
+        return resp
 
     async def _connect(self, key: ConnectionKey, call: Call) -> Connection:
         """A connection from the connector, within what is left of the total timeout."""

@@ -77,7 +77,7 @@ class ClientResponse:
 
     Args:
         method, url: the request (``url`` may carry a fragment: see :attr:`real_url`).
-        head: the parsed response head.
+        head: the parsed response head, or None until it arrives (then ``_start(head)``).
         content: the body stream.
         handler: the receiver holding the connection (None for a response without one).
         request_info: what was sent.
@@ -104,7 +104,7 @@ class ClientResponse:
         self,
         method: str,
         url: URL,
-        head: h1.Response,
+        head: h1.Response | None,
         content: StreamReader,
         handler: ResponseHandler | None,
         request_info: RequestInfo,
@@ -117,11 +117,8 @@ class ClientResponse:
         self.method = method
         self._real_url = url
         self._url = url.with_fragment(None) if url.raw_fragment else url
-        self.status: int = head.status
-        self.reason: str = head.reason
-        self.version: HttpVersion = http_version(head.version)
-        self._headers = head.headers
-        self._raw_headers = head.raw_headers
+        if head is not None:
+            self._start(head)
         self.content = content
         self._handler = handler
         self._request_info = request_info
@@ -132,6 +129,15 @@ class ClientResponse:
             self.history = history
         if loop.get_debug():
             self._source_traceback = traceback.extract_stack()
+
+    def _start(self, head: h1.Response) -> None:
+        """Take the status line and headers from *head* (the session makes the response
+        while the server works on the request, and starts it once the head is here)."""
+        self.status: int = head.status
+        self.reason: str = head.reason
+        self.version: HttpVersion = http_version(head.version)
+        self._headers = head.headers
+        self._raw_headers = head.raw_headers
 
     def __repr__(self) -> str:
         reason = self.reason.encode("ascii", "backslashreplace").decode("ascii")
