@@ -6,7 +6,9 @@ stay the ``bytes`` objects the transport produced, kept in a deque with an offse
 the first one, so reads hand them on without copying and only ``read()`` of the whole
 body joins (once). When more than ``high_water`` bytes wait unread, the stream calls its
 ``pause`` callback (the transport stops reading the socket); once a reader has taken the
-buffer below ``low_water`` it calls ``resume``. A slow reader therefore never makes the
+buffer below ``low_water`` it calls ``resume``. A piece that arrives for a reader waiting
+on an empty buffer never pauses (the reader takes it at once), so the buffer holds at
+most ``high_water`` plus one receive. A slow reader therefore never makes the
 client buffer the whole body. For chunked bodies the positions where HTTP chunks end are
 kept, so :meth:`StreamReader.readchunk` can report them as aiohttp does.
 """
@@ -99,7 +101,8 @@ class StreamReader:
 
     def feed_data(self, data: bytes) -> None:
         """Append a piece of the body (never empty)."""
-        self._buffer.append(data)
+        buf = self._buffer
+        buf.append(data)
         self._size += len(data)
         self.total_bytes += len(data)
         waiter = self._waiter
@@ -107,6 +110,12 @@ class StreamReader:
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+                if len(buf) == 1:
+                    # A reader waits on an empty buffer: it takes this piece on the next
+                    # loop iteration. Pausing for it would only stop and restart the
+                    # socket (two epoll_ctl calls per 256 KiB receive): the buffer stays
+                    # bounded by high water plus one receive.
+                    return
         if self._size > self._high_water and not self._paused:
             self._set_paused()
 
