@@ -12,6 +12,18 @@ makes the transport allocate a fresh 256 KiB ``bytes`` for every receive: with g
 mmap, a page fault, a shrinking mremap and an munmap per small response, 13-24 us of
 CPU per sequential request on the benchmark machine.
 
+A large body is the opposite case: when a receive fills the whole buffer (more is
+waiting: the sender is ahead of us), copying 256 KiB out of it is a third of the
+client's own CPU for the piece (tools/bench/bench_stream.py). Then the transport is
+switched to a plain protocol (``transport.set_protocol``, a public asyncio API) so that
+it receives straight into the ``bytes`` handed on, with no copy; a receive of another
+size, or a new receiver (the response ended), switches back. The plain path lasts only
+while receives are whole, so its allocations are used in full rather than shrunk, and
+glibc serves them from its heap (freeing the whole pieces copied before the switch has
+raised its mmap threshold above 256 KiB): the mmap, page faults and munmap per receive
+that a plain protocol costs otherwise (the note above) do not come back. Only on a
+socket we made (``sock`` set): a TLS transport decrypts into its own buffers anyway.
+
 While a connection sits idle in the pool, the protocol reports anything the peer does to
 its connector: end of stream or unsolicited bytes make the connection unusable, and it is
 closed and forgotten at once rather than found dead at the next request.
@@ -84,15 +96,15 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
     __module__ = "ketch_connector"
 
     __slots__ = (
-        "transport", "receiver", "sock", "pool", "idle_expires", "_loop", "_buffer", "_eof",
+        "transport", "_receiver", "sock", "pool", "idle_expires", "_loop", "_buffer", "_eof",
         "_exc", "_read_waiter", "_paused", "_drain_waiter", "_closed", "is_connected",
-        "_rbuf",
+        "_rbuf", "_whole", "_whole_on", "_switchable",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.transport: asyncio.Transport | None = None
-        self.receiver: Receiver | None = None
+        self._receiver: Receiver | None = None
         # The connected socket when we made it ourselves: lets the pool peek for EOF.
         self.sock: socket.socket | None = None
         # Set by the connector that owns the connection; idle_expires is not None while idle.
@@ -107,21 +119,65 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
         self._closed: asyncio.Future[None] | None = None
         self.is_connected = False
         self._rbuf = _read_buffer()
+        # The plain protocol the transport delivers whole 256 KiB receives to (made when
+        # first needed), and whether the transport uses it now.
+        self._whole: _WholeReceives | None = None
+        self._whole_on = False
+        self._switchable = False
+
+    @property
+    def receiver(self) -> Receiver | None:
+        """Where received bytes go as they arrive (None: buffered for ``read()``)."""
+        return self._receiver
+
+    @receiver.setter
+    def receiver(self, receiver: Receiver | None) -> None:
+        self._receiver = receiver
+        if self._whole_on:
+            # A new exchange (or none) starts with the copying receive path.
+            self._receive_whole(False)
 
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.is_connected = True
+        # Whole receives are taken as plain bytes only from a transport that can switch
+        # protocols (the event loop's socket transports can; BaseTransport's raises).
+        self._switchable = type(transport).set_protocol is not asyncio.BaseTransport.set_protocol
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._rbuf
 
     def buffer_updated(self, nbytes: int) -> None:
         self.data_received(bytes(self._rbuf[:nbytes]))
+        if (nbytes == READ_BUFFER_SIZE and self._receiver is not None and self.sock is not None
+                and self._switchable):
+            self._receive_whole(True)
+
+    def _whole_received(self, data: bytes) -> None:
+        """A receive while the transport hands over its own ``bytes`` (see the module
+        documentation)."""
+        self.data_received(data)
+        if len(data) != READ_BUFFER_SIZE and self._whole_on:
+            # Caught up with the sender (or the transport reads other sizes): copy again.
+            self._receive_whole(False)
+
+    def _receive_whole(self, on: bool) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if on:
+            whole = self._whole
+            if whole is None:
+                whole = self._whole = _WholeReceives(self)
+            transport.set_protocol(whole)
+        else:
+            transport.set_protocol(self)
+        self._whole_on = on
 
     def data_received(self, data: bytes) -> None:
-        receiver = self.receiver
+        receiver = self._receiver
         if receiver is not None:
             receiver.data_received(data)
             return
@@ -137,7 +193,7 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
 
     def eof_received(self) -> bool:
         self._eof = True
-        receiver = self.receiver
+        receiver = self._receiver
         if receiver is not None:
             receiver.eof_received()
         if self.idle_expires is not None:
@@ -149,8 +205,8 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
         self.is_connected = False
         self._eof = True
         self._exc = exc
-        receiver = self.receiver
-        self.receiver = None
+        receiver = self._receiver
+        self._receiver = None
         if receiver is not None:
             receiver.connection_lost(exc)
         self._wake_reader()
@@ -265,6 +321,31 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
 
     def has_unread_data(self) -> bool:
         return bool(self._buffer)
+
+
+class _WholeReceives(asyncio.Protocol):
+    """The plain protocol a connection's transport delivers to while whole 256 KiB
+    receives stream in: everything goes on to the connection's protocol."""
+
+    __slots__ = ("_proto",)
+
+    def __init__(self, proto: ConnectionProtocol) -> None:
+        self._proto = proto
+
+    def data_received(self, data: bytes) -> None:
+        self._proto._whole_received(data)
+
+    def eof_received(self) -> bool:
+        return self._proto.eof_received()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._proto.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._proto.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._proto.resume_writing()
 
 
 class Connection:
