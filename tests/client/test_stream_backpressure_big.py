@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
+import pytest
+
 import ketch
 from ketch import StreamReader
 from tests.servers import HTTPServer, Reply, Request
@@ -122,3 +124,38 @@ async def test_a_reader_that_stops_reading_stops_the_socket_and_gets_every_byte(
         async with s.get(server.url + "/small") as r:
             assert await r.read() == b"small"
         assert server.connections == 1  # read to the end after pausing: pooled, reused
+
+
+# -- iter_any (its own iterator: one coroutine per piece) ------------------------------
+
+
+async def test_iter_any_hands_on_pieces_as_fed_and_stops_at_the_end() -> None:
+    flow = Flow()
+    s = make(flow)
+    pieces = [BIG_PIECE, b"x", b"y" * 70_000]
+    got: list[bytes] = []
+
+    async def feed() -> None:
+        for piece in pieces:
+            await asyncio.sleep(0)
+            s.feed_data(piece)
+        await asyncio.sleep(0)
+        s.feed_eof()
+
+    feeder = asyncio.ensure_future(feed())
+    async for chunk in s.iter_any():
+        got.append(chunk)
+    await feeder
+    assert got == pieces and got[0] is BIG_PIECE
+    assert [c async for c in s.iter_any()] == []  # after the end: nothing, at once
+
+
+async def test_iter_any_raises_the_error_the_stream_failed_with() -> None:
+    s = make(Flow())
+    s.feed_data(b"first")
+    got: list[bytes] = []
+    with pytest.raises(ketch.ClientPayloadError, match="cut short"):
+        async for chunk in s.iter_any():
+            got.append(chunk)
+            s.set_exception(ketch.ClientPayloadError("cut short"))
+    assert got == [b"first"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
 __all__ = ["StreamReader", "EMPTY_STREAM", "DEFAULT_READ_BUFSIZE"]
@@ -234,6 +234,11 @@ class StreamReader:
     def _consumed(self, n: int) -> None:
         self._size -= n
         self._cursor += n
+        if self._splits or self._paused:
+            self._settle()
+
+    def _settle(self) -> None:
+        """After a take: drop passed chunk boundaries, resume reading if under low water."""
         splits = self._splits
         if splits:
             # Boundaries the reader went past (with read()/readany()) are of no use now.
@@ -290,7 +295,12 @@ class StreamReader:
         if self._offset:
             first = first[self._offset :]
             self._offset = 0
-        self._consumed(len(first))
+        # _consumed() inlined: this is the per-piece path of readany()/iter_any().
+        n = len(first)
+        self._size -= n
+        self._cursor += n
+        if self._splits or self._paused:
+            self._settle()
         return first
 
     def _take_all(self) -> bytes:
@@ -345,11 +355,27 @@ class StreamReader:
         """The next bytes available, whatever their size; b"" at the end."""
         if self._exc is not None:
             raise self._exc
-        while not self._buffer and not self._eof:
+        buf = self._buffer
+        while not buf and not self._eof:
             await self._wait("readany")
-        data = self._take_first() if self._buffer else b""
+        data = self._take_first() if buf else b""
         if self._traces:
             await self._traced(data)
+        return data
+
+    async def _next_any(self) -> bytes:
+        """:meth:`readany` for :meth:`iter_any`, ending with StopAsyncIteration: one
+        coroutine per piece rather than an iterator's coroutine awaiting readany's."""
+        if self._exc is not None:
+            raise self._exc
+        buf = self._buffer
+        while not buf and not self._eof:
+            await self._wait("readany")
+        data = self._take_first() if buf else b""
+        if self._traces:
+            await self._traced(data)
+        if not data:
+            raise StopAsyncIteration
         return data
 
     async def readexactly(self, n: int) -> bytes:
@@ -484,9 +510,9 @@ class StreamReader:
         self.set_read_chunk_size(n)
         return _Iter(lambda: self.read(n))
 
-    def iter_any(self) -> _Iter:
+    def iter_any(self) -> _AnyIter:
         """Iterate over the body as it arrives."""
-        return _Iter(self.readany)
+        return _AnyIter(self)
 
     def iter_chunks(self) -> _ChunkIter:
         """Iterate over ``(data, end_of_http_chunk)`` pairs (see :meth:`readchunk`)."""
@@ -512,6 +538,21 @@ class _Iter:
         if not data:
             raise StopAsyncIteration
         return data
+
+
+class _AnyIter:
+    """``async for`` over :meth:`StreamReader.readany` until the body ends."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: StreamReader) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _AnyIter:
+        return self
+
+    def __anext__(self) -> Coroutine[Any, Any, bytes]:
+        return self._stream._next_any()
 
 
 class _ChunkIter:
