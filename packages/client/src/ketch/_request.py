@@ -123,7 +123,6 @@ class ClientRequest:
         method: str,
         url: URL,
         headers: CIMultiDict[str],
-        *,
         body: BodyPayload | None = None,
         original_url: URL | None = None,
         auth: Any = None,
