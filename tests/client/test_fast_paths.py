@@ -104,3 +104,40 @@ async def test_a_request_naming_only_its_url_gets_every_session_default() -> Non
             await s.get("/x")
     assert seen == ["GET /redirect yes", "GET /missing yes", "DELETE /x yes", "HEAD /x yes",
                     "OPTIONS /slow yes"]
+
+
+async def test_repeated_url_only_requests_send_what_the_first_one_sent() -> None:
+    # Once a method-and-URL-only request has been sent, the next like it is written as
+    # soon as a connection is idle, before its request and response objects are made;
+    # everything that can change its head must still reach the wire.
+    heads: list[list[tuple[str, str]]] = []
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        heads.append(req.headers)
+        if req.target == "/redirect":
+            return Reply(status=302, headers=[("Location", "/final")])
+        if req.target == "/set":
+            return Reply(headers=[("Set-Cookie", "k=v")], body=b"set")
+        return Reply(body=req.target.encode())
+
+    jar = ketch.CookieJar(unsafe=True)  # the server is an IP address
+    async with HTTPServer(handler) as server, \
+            ketch.ClientSession(server.url, cookie_jar=jar) as s:
+        for _ in range(3):
+            async with s.get("/a") as resp:
+                assert await resp.read() == b"/a"
+                assert list(resp.request_info.headers.items()) == heads[-1]
+        assert heads[0] == heads[1] == heads[2]
+        s.headers["X-Later"] = "1"  # seen by the very next request
+        async with s.get("/a") as resp:
+            await resp.read()
+        assert ("X-Later", "1") in heads[-1]
+        for _ in range(2):  # a redirect after an early-written first hop
+            async with s.get("/redirect") as resp:
+                assert await resp.read() == b"/final" and len(resp.history) == 1
+        async with s.get("/set") as resp:
+            await resp.read()
+        async with s.get("/a") as resp:  # the jar is no longer empty: cookies go out
+            await resp.read()
+        assert ("Cookie", "k=v") in heads[-1]
+        assert server.connections == 1

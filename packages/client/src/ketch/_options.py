@@ -78,7 +78,8 @@ class Call:
 
     __slots__ = ("skip", "encoding", "expect100", "ssl", "server_hostname", "chain",
                  "allow_redirects", "max_redirects", "proxy", "proxy_auth", "proxy_headers",
-                 "opts", "deadline", "hop_method", "hop_url", "headers", "skip_extra")
+                 "opts", "deadline", "hop_method", "hop_url", "headers", "skip_extra",
+                 "written", "record")
 
     def __init__(self, skip: frozenset[str], encoding: str | None, expect100: bool, ssl: Any,
                  server_hostname: str | None, chain: tuple[ClientMiddlewareType, ...],
@@ -102,3 +103,7 @@ class Call:
         # The hop under way, kept only when traced: on_request_exception reports it.
         self.hop_method = ""
         self.hop_url: URL | None = None
+        # A connection the first hop's head is already written on (see _request_plain),
+        # and the (method, URL) whose first head to remember for that.
+        self.written: Any = None
+        self.record: tuple[str, Any] | None = None

@@ -24,7 +24,7 @@ from ssl import SSLContext
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from multidict import CIMultiDict, MultiDict
+from multidict import CIMultiDict, MultiDict, getversion
 from yarl import URL
 
 import ketch_http1 as h1
@@ -97,6 +97,8 @@ class RequestPipeline(HopBuilder):
     _opts: HopOptions
     _wheel: DeadlineWheel
     _pooled_fast: bool
+    _plain_lane: bool
+    _plain_heads: dict[tuple[str, str | URL], tuple[bytes, ConnectionKey, int]]
 
     def _init_pipeline(self, opts: HopOptions) -> None:
         """Set up the per-session caches, with *opts* for requests that change nothing."""
@@ -111,6 +113,13 @@ class RequestPipeline(HopBuilder):
         self._opts = opts
         # A connector that overrides connect() gets every acquire through it.
         self._pooled_fast = type(self._connector).connect is BaseConnector.connect
+        # Requests naming only a method and URL may be written before their objects are
+        # made when nothing can change their head between sends but the session's headers
+        # (checked by version) and cookies (sent only while the jar is empty).
+        self._plain_lane = (self._pooled_fast and not self._middlewares
+                            and not self._trace_configs and self._default_auth is None
+                            and not self._proxy_active)
+        self._plain_heads = {}
 
     def _connection_key(self, req: ClientRequest) -> ConnectionKey:
         proxy = req.proxy
@@ -161,11 +170,9 @@ class RequestPipeline(HopBuilder):
     # ------------------------------------------------------------------ sending one hop
     async def _send(self, req: ClientRequest, call: Call) -> ClientResponse:
         """The bottom of the middleware chain: send *req* on a connection, await the head."""
-        head = self._serialize_head(req)  # refuses CR/LF/NUL before a connection is taken
         opts = call.opts
         traces = opts.traces
         timeout = opts.timeout
-        key = self._connection_key(req)
         deadline = call.deadline
         wheel: DeadlineWheel | None = None
         if deadline is not None:
@@ -174,21 +181,34 @@ class RequestPipeline(HopBuilder):
                 raise asyncio.TimeoutError("the total timeout expired before connecting")
             if left >= _PRECISE_BELOW:
                 wheel = self._wheel  # a far deadline: checked by the session's tick
-        conn = self._connector.connect_pooled(key) if self._pooled_fast and not traces else None
-        if conn is None:
-            conn = await self._connect(key, call)
-            if deadline is not None and deadline - self._loop.time() < _PRECISE_BELOW:
-                wheel = None  # connecting took the deadline near
-        payload = req.body
-        plain = payload is None and not traces and not req.expect100 and not req.chunked
-        if plain:
-            # The plain GET: written before its receiver is built (nothing can arrive
-            # before this task yields), so the server works on it meanwhile.
-            try:
-                conn.write(head)
-            except BaseException:
-                conn.close()
-                raise
+        conn = call.written
+        if conn is not None:
+            # Already written by _request_plain (its first hop): only the receiving is left.
+            call.written = None
+            head = b""
+            plain = True
+        else:
+            head = self._serialize_head(req)  # refuses CR/LF/NUL before taking a connection
+            key = self._connection_key(req)
+            if call.record is not None:  # the first hop only
+                self._remember_plain_head(call.record, head, key)
+                call.record = None
+            conn = (self._connector.connect_pooled(key) if self._pooled_fast and not traces
+                    else None)
+            if conn is None:
+                conn = await self._connect(key, call)
+                if deadline is not None and deadline - self._loop.time() < _PRECISE_BELOW:
+                    wheel = None  # connecting took the deadline near
+            plain = (req.body is None and not traces and not req.expect100
+                     and not req.chunked)
+            if plain:
+                # The plain GET: written before its receiver is built (nothing can arrive
+                # before this task yields), so the server works on it meanwhile.
+                try:
+                    conn.write(head)
+                except BaseException:
+                    conn.close()
+                    raise
         parser = h1.ResponseParser(opts.limits)
         parser.start_response(req.method, decompress=opts.auto_decompress)
         info = req.request_info
@@ -249,16 +269,56 @@ class RequestPipeline(HopBuilder):
             raise RuntimeError("Session is closed")
         if self._trace_configs:
             return await self._request(method, str_or_url, allow_redirects=allow_redirects)
+        method = method.upper()
         url = self._build_url(str_or_url)
-        headers = self._request_headers(None, None)
-        call = Call(self._skip_auto_headers, None, False, True, None, self._middlewares,
-                    allow_redirects, 10, None, None, None, self._opts)
         timeout = self._timeout
-        if timeout.total:  # None or 0: no limit, as aiohttp
-            call.deadline = deadline_after(self._loop.time(), timeout.total,
-                                           timeout.ceil_threshold)
-        return await self._run(call, method.upper(), url, headers, headers, None, None, None,
-                               None, self._raise_for_status)
+        deadline = (deadline_after(self._loop.time(), timeout.total, timeout.ceil_threshold)
+                    if timeout.total else None)  # None or 0: no limit, as aiohttp
+        written: Connection | None = None
+        record: tuple[str, str | URL] | None = None
+        if (self._plain_lane and not len(self._cookie_jar) and url.raw_user is None
+                and url.raw_password is None):
+            written = self._write_plain_head(method, str_or_url)
+            if written is None:
+                record = (method, str_or_url)
+        try:
+            headers = self._request_headers(None, None)
+            call = Call(self._skip_auto_headers, None, False, True, None, self._middlewares,
+                        allow_redirects, 10, None, None, None, self._opts)
+        except BaseException:
+            if written is not None:
+                written.close()  # a request is on it and nobody will read the answer
+            raise
+        call.deadline = deadline
+        call.written = written
+        call.record = record
+        return await self._run(call, method, url, headers, headers, None, None, None, None,
+                               self._raise_for_status)
+
+    def _write_plain_head(self, method: str, str_or_url: str | URL) -> Connection | None:
+        """For a request that is only a method and a URL: when the session sent one like it
+        before (same session headers) and a connection is idle, write the head that request
+        had at once and return the connection; the request and response objects are then
+        made while the server works on it. Else None (the request takes the usual steps)."""
+        entry = self._plain_heads.get((method, str_or_url))
+        if entry is None or entry[2] != getversion(self._default_headers):  # type: ignore[arg-type]
+            return None
+        conn = self._connector.connect_pooled(entry[1])
+        if conn is not None:
+            try:
+                conn.write(entry[0])
+            except BaseException:
+                conn.close()
+                raise
+        return conn
+
+    def _remember_plain_head(self, record: tuple[str, str | URL], head: bytes,
+                             key: ConnectionKey) -> None:
+        """Keep the head a method-and-URL-only request was sent with (see above)."""
+        heads = self._plain_heads
+        if len(heads) >= 256:
+            heads.clear()
+        heads[record] = (head, key, getversion(self._default_headers))  # type: ignore[arg-type]
 
     async def _request(
         self,
@@ -439,6 +499,8 @@ class RequestPipeline(HopBuilder):
                     resp.release()
                     raise
         except BaseException as exc:
+            if call.written is not None:  # failed before its first hop took it
+                call.written.close()
             if payload is not None:
                 payload.close()
             if traces:
