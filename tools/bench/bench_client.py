@@ -80,6 +80,8 @@ def main() -> int:
         for r in range(rounds):
             order = clients[r % len(clients):] + clients[: r % len(clients)]
             for client in order:
+                if "download" in scenarios:
+                    server.warm()  # never time nginx reading /big from the disk
                 out = run_worker(client, server.url, params, timeout=240)
                 for s in scenarios:
                     results[s][client].append(out.get(s, {"error": "missing"}))

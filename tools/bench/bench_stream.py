@@ -56,7 +56,9 @@ class _StreamingTransport(asyncio.Transport):
         head = (b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/octet-stream"
                 b"\r\nContent-Length: %d\r\nConnection: keep-alive\r\n\r\n" % self._size)
         self._left = self._size
-        self._loop.call_soon(self._proto.data_received, head)
+        proto = self._proto
+        assert isinstance(proto, ConnectionProtocol)  # requests go out before any switch
+        self._loop.call_soon(proto.data_received, head)
         self._schedule()
 
     def _schedule(self) -> None:
@@ -72,7 +74,7 @@ class _StreamingTransport(asyncio.Transport):
         self._left -= n
         proto = self._proto
         if isinstance(proto, asyncio.BufferedProtocol):
-            buf = proto.get_buffer(-1)
+            buf = memoryview(proto.get_buffer(-1))
             buf[:n] = self._payload[:n]  # the kernel's copy into the receive buffer
             proto.buffer_updated(n)
         else:
@@ -126,7 +128,7 @@ class StreamingConnector(BaseConnector):
         self._body_size = size
         self._piece_size = piece
 
-    async def _create_connection(  # type: ignore[override]
+    async def _create_connection(
         self, key: Hashable, traces: Sequence[Trace], sock_connect: float | None = None
     ) -> ConnectionProtocol:
         loop = asyncio.get_running_loop()
