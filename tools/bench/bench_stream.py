@@ -170,8 +170,8 @@ def main() -> None:
         return
     for piece in PIECE_SIZES:
         best = asyncio.run(run(size, piece, args.repeat))
-        print(f"pieces of {piece >> 10:>3} KiB: {best / args.mib * 1e3:.3f} ms CPU per MiB "
-              f"(best of {args.repeat})")
+        print(f"pieces of {piece >> 10:>3} KiB: {best / args.mib * 1e3:.3f} ms CPU per MiB, "
+              f"{best / (size / piece) * 1e6:.2f} µs per piece (best of {args.repeat})")
 
 
 if __name__ == "__main__":
