@@ -195,3 +195,66 @@ async def test_answer_during_the_last_trace_callback_keeps_the_connection_pooled
             assert await resp.read() == b"ok"
         assert pool_state(s) == (1, 1)
     assert server.connections == 1
+
+
+async def test_early_answer_from_a_server_that_stops_reading_the_upload_is_returned() -> None:
+    """The server answers 413 after the head, then reads nothing more and keeps the
+    connection open: the user gets the 413 at once (the body goes out beside waiting
+    for the answer), not after the timeout; leaving the response stops the upload and
+    closes the half-written connection."""
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
+        await writer.drain()
+        await done.wait()  # neither reads nor closes until the client has given up
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    body = b"x" * (32 * 1024 * 1024)  # far more than the socket buffers take
+    try:
+        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+            async with s.put(f"http://127.0.0.1:{port}/up", data=body) as resp:
+                assert resp.status == 413
+                assert await resp.read() == b"nope"
+                assert not resp._writer.done()  # type: ignore[union-attr]  # still sending
+            assert pool_state(s) == (0, 0)
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_wait_for_close_waits_for_the_rest_of_an_upload_answered_early() -> None:
+    got = asyncio.get_running_loop().create_future()
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly")
+        await writer.drain()
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        received = 0
+        while received < length:
+            await asyncio.sleep(0.001)  # a slow reader: the client is still sending
+            received += len(await reader.read(1 << 20))
+        got.set_result(received)
+        await done.wait()  # the connection stays open until the client checked its pool
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    body = b"y" * (16 * 1024 * 1024)
+    try:
+        async with ketch.ClientSession() as s:
+            resp = await s.post(f"http://127.0.0.1:{port}/up", data=body)
+            assert resp.status == 200 and await resp.read() == b"early"
+            await resp.wait_for_close()
+            assert await asyncio.wait_for(got, 10) == len(body)
+            assert pool_state(s) == (1, 1)  # the whole request went out: reusable
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()

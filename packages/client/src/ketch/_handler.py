@@ -93,7 +93,7 @@ class ResponseHandler:
     __slots__ = (
         "_loop", "_conn", "_transport", "_parser", "_head", "_stream", "_body", "_done", "_paused",
         "_read_timeout", "_last_read", "_timer", "_deadline_handle",
-        "_deadline", "__weakref__", "request_sent",
+        "_deadline", "__weakref__", "request_sent", "_sending", "_reuse_after_send",
         "_request_info", "_method", "_continue", "trailers",
         "_transport_paused", "_eof", "_pre_head", "_wheel",
     )
@@ -147,6 +147,8 @@ class ResponseHandler:
         # Set by the sender once the whole request is written: a response that ends
         # before that leaves the connection mid-request, so it is closed, never pooled.
         self.request_sent = False
+        self._sending: asyncio.Future[bool] | None = None
+        self._reuse_after_send: bool | None = None
 
     # -- what the session uses ---------------------------------------------------------
 
@@ -177,6 +179,41 @@ class ResponseHandler:
             SocketTimeoutError: nothing arrived for ``sock_read`` seconds.
         """
         self.start_read_timeout()
+        return self._head
+
+    def send_beside(self, writer: asyncio.Future[bool]) -> None:
+        """The request body is being written by *writer* while the answer is awaited.
+
+        An answer that ends first leaves the connection to the writer: it is pooled once
+        the whole body went out (and the answer allowed it), closed if the writer fails
+        or is cancelled (the response released before the body was sent).
+        """
+        self._sending = writer
+        writer.add_done_callback(self._body_sent)
+
+    def _body_sent(self, writer: asyncio.Future[bool]) -> None:
+        self._sending = None
+        sent = not writer.cancelled() and writer.exception() is None and writer.result()
+        reuse = self._reuse_after_send
+        if reuse is not None:  # the answer ended while the body was going out
+            self._reuse_after_send = None
+            if reuse and sent:
+                self._conn.release()
+            else:
+                self._conn.close()
+
+    def stop_sending(self) -> None:
+        """The response is released while its body is still going out: close now."""
+        writer = self._sending
+        if writer is not None:
+            writer.cancel()
+        if self._reuse_after_send is not None:
+            self._reuse_after_send = None
+            self._conn.close()
+
+    def pending_head(self) -> asyncio.Future[h1.Response]:
+        """The head future, without starting ``sock_read`` (while the request is still
+        being sent, the server is not expected to answer yet)."""
         return self._head
 
     async def wait_continue(self) -> bool:
@@ -368,7 +405,12 @@ class ResponseHandler:
             self._transport_paused = False
             if self._transport is not None:
                 self._transport.resume_reading()
-        if end.keep_alive and self.request_sent and self._parser.is_reusable:
+        if self._sending is not None and (
+                not self.request_sent
+                or (self._transport is not None and self._transport.get_write_buffer_size())):
+            # The body is still going out: the connection stays with it (see send_beside).
+            self._reuse_after_send = end.keep_alive and self._parser.is_reusable
+        elif end.keep_alive and self.request_sent and self._parser.is_reusable:
             self._conn.release()
         else:
             self._conn.close()

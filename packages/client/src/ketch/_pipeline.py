@@ -220,19 +220,39 @@ class RequestPipeline(HopBuilder):
         resp = self._response_class(req.method, req.original_url, None, handler.body, handler,
                                     info, self._loop, traces=traces or (),
                                     charset_resolver=self._fallback_charset_resolver)
+        writer: asyncio.Task[bool] | None = None
         try:
             if plain:
                 handler.request_sent = True
+            elif req.body is not None and not is_small_body(req.body):
+                # A body that takes a while: the server may answer before reading it all
+                # (413, 401...) and stop reading, so it is sent beside waiting for that
+                # answer (as aiohttp does) rather than before.
+                writer = asyncio.ensure_future(write_body(
+                    conn, req, head, traces, handler.wait_continue if req.expect100 else None,
+                    handler.mark_sent))
+                handler.send_beside(writer)
+                await asyncio.wait((writer, handler.pending_head()),
+                                   return_when=asyncio.FIRST_COMPLETED)
+                if writer.done():
+                    sent = writer.result()
+                    writer = None
+                    if not sent:
+                        parser.close_after_response()
             elif not await write_body(conn, req, head, traces,
                                       handler.wait_continue if req.expect100 else None,
                                       handler.mark_sent):
                 parser.close_after_response()
             resp_head = await handler.head()
         except BaseException as exc:
+            if writer is not None:
+                writer.cancel()
             early = _early_answer(exc, conn, handler)
             if early is None:
                 raise
             resp_head = early
+        if writer is not None:
+            resp._send_rest(writer)
         resp._start(resp_head)
         if not opts.read_until_eof:
             resp.content = _unless_until_eof(resp_head, handler, resp.content)

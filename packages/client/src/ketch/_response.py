@@ -99,6 +99,7 @@ class ClientResponse:
     _cookies: SimpleCookie | None = None
     _links: MultiDictProxy[MultiDictProxy[str | URL]] | None = None
     _source_traceback: traceback.StackSummary | None = None
+    _writer: asyncio.Task[bool] | None = None
 
     def __init__(
         self,
@@ -138,6 +139,17 @@ class ClientResponse:
         self.version: HttpVersion = http_version(head.version)
         self._headers = head.headers
         self._raw_headers = head.raw_headers
+
+    def _send_rest(self, writer: asyncio.Task[bool]) -> None:
+        """The request body is still being sent (the server answered first): it goes on
+        until :meth:`wait_for_close` sees it done, or :meth:`release`/:meth:`close` stop it."""
+        self._writer = writer
+
+    def _stop_sending(self) -> None:
+        if self._writer is not None:
+            self._writer = None
+            if self._handler is not None:
+                self._handler.stop_sending()
 
     def __repr__(self) -> str:
         reason = self.reason.encode("ascii", "backslashreplace").decode("ascii")
@@ -362,6 +374,8 @@ class ClientResponse:
         if not self._released:
             self._notify_content()
         self._closed = True
+        if self._writer is not None:
+            self._stop_sending()
         handler = self._handler
         # A response exists only once its head arrived, so a finished handler has
         # nothing left to abort.
@@ -374,11 +388,16 @@ class ClientResponse:
         if not self._released:
             self._notify_content()
         self._closed = True
+        self._stop_sending()
         if self._handler is not None:
             self._handler.abort()
 
     async def wait_for_close(self) -> None:
-        """Release the response (aiohttp also waits for a request body still being sent)."""
+        """Wait until a request body still being sent (the server answered before reading
+        it all) has gone out, then release the response."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            await asyncio.wait((writer,))
         self.release()
 
     async def __aenter__(self) -> ClientResponse:
