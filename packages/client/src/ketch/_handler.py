@@ -120,10 +120,8 @@ class ResponseHandler:
         self._stream: StreamReader | None = None  # set when the head arrives
         # Made now, while the server works on the request, rather than once the
         # response is here and the caller waits for it.
-        self._body = StreamReader(
-            loop, read_bufsize, pause=self._pause_reading, resume=self._resume_reading,
-            traces=traces, method=method, url=url,
-        )
+        self._body = StreamReader(  # positional: made on every request
+            loop, read_bufsize, self._pause_reading, self._resume_reading, traces, method, url)
         self._done = False
         self._paused = False  # the stream wants no more for now
         self._transport_paused = False

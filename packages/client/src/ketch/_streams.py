@@ -57,7 +57,6 @@ class StreamReader:
         self,
         loop: asyncio.AbstractEventLoop,
         limit: int = DEFAULT_READ_BUFSIZE,
-        *,
         pause: Callable[[], None] | None = None,
         resume: Callable[[], None] | None = None,
         traces: Sequence[_TraceLike] = (),
@@ -73,10 +72,10 @@ class StreamReader:
         self._exc: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._eof_waiter: asyncio.Future[None] | None = None
-        self._low_water = max(limit, 1)
-        self._high_water = self._low_water * 2
+        low = self._low_water = limit if limit > 1 else 1
+        self._high_water = low * 2
         # Many tiny HTTP chunks make each split cost a little; bound their number too.
-        self._high_chunks = max(4, limit // 16)
+        self._high_chunks = limit // 16 if limit > 64 else 4
         self._splits: deque[int] | None = None
         self._last_split = 0
         self._pause = pause

@@ -398,7 +398,9 @@ class Connection:
         Bytes already buffered for :meth:`read` are handed to the new receiver first.
         """
         proto = self._protocol
-        proto.receiver = receiver
+        proto._receiver = receiver  # the attribute itself: this runs for every request
+        if proto._whole_on:
+            proto._receive_whole(False)
         if receiver is not None and proto._buffer:
             buffered = proto._buffer
             proto._buffer = None
@@ -442,7 +444,10 @@ class Connection:
         if self._released:
             return
         self._released = True
-        self._protocol.receiver = None
+        proto = self._protocol
+        proto._receiver = None
+        if proto._whole_on:
+            proto._receive_whole(False)
         self._connector._release(self._key, self._protocol)
 
     def close(self) -> None:
@@ -450,7 +455,10 @@ class Connection:
         if self._released:
             return
         self._released = True
-        self._protocol.receiver = None
+        proto = self._protocol
+        proto._receiver = None
+        if proto._whole_on:
+            proto._receive_whole(False)
         self._connector._release(self._key, self._protocol, should_close=True)
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
