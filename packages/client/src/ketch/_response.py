@@ -66,6 +66,9 @@ def default_charset_resolver(response: ClientResponse, body: bytes) -> str:
 # Reference: "application/json or any extended form, e.g. application/vnd.custom-type+json".
 _JSON_RE = re.compile(r"application/(?:[\w.+-]+\+)?json")
 _CONNECTION_CLOSED = "Connection closed"
+# Content-Type value -> encoding of JSON bodies sent with it (only values that passed
+# json()'s default check; bounded).
+_JSON_ENCODINGS: dict[str | None, str] = {}
 
 
 class ClientResponse:
@@ -328,17 +331,30 @@ class ClientResponse:
         body = self._body
         if body is None:
             body = await self.read()
-        if content_type and not self._is_expected(content_type):
+        if content_type == "application/json" and encoding is None:
+            # The usual call: the answer for a Content-Type value is the same every time.
+            raw = self._headers.get("Content-Type")
+            encoding = _JSON_ENCODINGS.get(raw)
+            if encoding is None:
+                self._check_json_type(content_type)
+                encoding = self.get_encoding()
+                if len(_JSON_ENCODINGS) < 256:
+                    _JSON_ENCODINGS[raw] = encoding
+        elif content_type:
+            self._check_json_type(content_type)
+        # Surrounding whitespace is JSON's own business; only decide "empty" here.
+        if not body or body.isspace():
+            return None
+        return loads(body.decode(encoding or self.get_encoding()))
+
+    def _check_json_type(self, content_type: str) -> None:
+        if not self._is_expected(content_type):
             raw = self._headers.get("Content-Type", "").lower()
             raise ContentTypeError(
                 self._request_info, self.history, status=self.status,
                 message=f"Attempt to decode JSON with unexpected mimetype: {raw}",
                 headers=self._headers,
             )
-        # Surrounding whitespace is JSON's own business; only decide "empty" here.
-        if not body or body.isspace():
-            return None
-        return loads(body.decode(encoding or self.get_encoding()))
 
     def _is_expected(self, expected: str) -> bool:
         mtype = self.content_type
