@@ -23,6 +23,7 @@ from ._handler import ResponseHandler
 from ._helpers import (
     ContentDisposition,
     HttpVersion,
+    HttpVersion11,
     http_version,
     normalize_charset,
     parse_content_disposition,
@@ -139,7 +140,9 @@ class ClientResponse:
         while the server works on the request, and starts it once the head is here)."""
         self.status: int = head.status
         self.reason: str = head.reason
-        self.version: HttpVersion = http_version(head.version)
+        version = head.version
+        self.version: HttpVersion = (HttpVersion11 if version == (1, 1)
+                                     else http_version(version))
         self._headers = head.headers
         self._raw_headers = head.raw_headers
 

@@ -150,7 +150,11 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
         return self._rbuf
 
     def buffer_updated(self, nbytes: int) -> None:
-        self.data_received(bytes(self._rbuf[:nbytes]))
+        receiver = self._receiver
+        if receiver is None:
+            self.data_received(bytes(self._rbuf[:nbytes]))
+            return
+        receiver.data_received(bytes(self._rbuf[:nbytes]))  # every response comes here
         if (nbytes == READ_BUFFER_SIZE and self._receiver is not None and self.sock is not None
                 and self._switchable):
             self._receive_whole(True)
