@@ -16,22 +16,10 @@ import pytest
 
 import ketch
 from ketch import StreamReader
+from tests.client.test_streams import Flow
 from tests.servers import HTTPServer, Reply, Request
 
 BIG_PIECE = b"b" * (256 * 1024)
-
-
-class Flow:
-    """Records pause/resume calls."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def pause(self) -> None:
-        self.calls.append("pause")
-
-    def resume(self) -> None:
-        self.calls.append("resume")
 
 
 def make(flow: Flow, limit: int = 2**16) -> StreamReader:

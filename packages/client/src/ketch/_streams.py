@@ -19,7 +19,7 @@ import asyncio
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 __all__ = ["StreamReader", "EMPTY_STREAM", "DEFAULT_READ_BUFSIZE"]
 
@@ -539,31 +539,31 @@ class _Iter:
         return data
 
 
-class _AnyIter:
-    """``async for`` over :meth:`StreamReader.readany` until the body ends."""
+class _StreamIter:
+    """An ``async for`` over a stream (its ``__anext__`` says how)."""
 
     __slots__ = ("_stream",)
 
     def __init__(self, stream: StreamReader) -> None:
         self._stream = stream
 
-    def __aiter__(self) -> _AnyIter:
+    def __aiter__(self) -> Self:
         return self
+
+
+class _AnyIter(_StreamIter):
+    """``async for`` over :meth:`StreamReader.readany` until the body ends."""
+
+    __slots__ = ()
 
     def __anext__(self) -> Coroutine[Any, Any, bytes]:
         return self._stream._next_any()
 
 
-class _ChunkIter:
+class _ChunkIter(_StreamIter):
     """``async for`` over :meth:`StreamReader.readchunk` until the body ends."""
 
-    __slots__ = ("_stream",)
-
-    def __init__(self, stream: StreamReader) -> None:
-        self._stream = stream
-
-    def __aiter__(self) -> _ChunkIter:
-        return self
+    __slots__ = ()
 
     async def __anext__(self) -> tuple[bytes, bool]:
         data, end = await self._stream.readchunk()
