@@ -127,7 +127,7 @@ def print_table(results: dict[str, dict[str, list[dict[str, float]]]], clients: 
             ratio_py = f"{rate / base_py[0]:.2f}x" if isinstance(base_py, tuple) else "-"
             cpu_ratio = f"{cpu / base[1]:.2f}x" if isinstance(base, tuple) else "-"
             print(f"{s:<10} {c:<11} {rate:>8.1f} {unit:<5} {ratio:>8} {ratio_py:>9} "
-                  f"{cpu:>7.1f} {cpu_unit:<6} {cpu_ratio:>14}")
+                  f"{cpu:>7.{3 if s == 'download' else 1}f} {cpu_unit:<6} {cpu_ratio:>14}")
     print()
     for s in scenarios:
         print(f"  {s}: {SCENARIO_NAMES[s]}")
