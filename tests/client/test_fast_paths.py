@@ -141,3 +141,37 @@ async def test_repeated_url_only_requests_send_what_the_first_one_sent() -> None
             await resp.read()
         assert ("Cookie", "k=v") in heads[-1]
         assert server.connections == 1
+
+
+async def test_url_only_requests_honour_a_request_class_and_an_overridden_request() -> None:
+    ids: list[str | None] = []
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        ids.append(req.header("X-Request-Id"))
+        return Reply(body=b"ok")
+
+    counter = iter(range(100))
+
+    class Numbered(ketch.ClientRequest):
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            self.headers["X-Request-Id"] = str(next(counter))
+
+    seen: list[str] = []
+
+    class Counting(ketch.ClientSession):
+        async def _request(self, method, str_or_url, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(method)
+            return await super()._request(method, str_or_url, **kwargs)
+
+    async with HTTPServer(handler) as server:
+        async with ketch.ClientSession(request_class=Numbered) as s:
+            for _ in range(3):  # each request made anew, never a head sent before
+                async with s.get(server.url) as resp:
+                    await resp.read()
+        assert ids == ["0", "1", "2"]
+        async with Counting() as s:
+            for _ in range(2):
+                async with s.get(server.url) as resp:
+                    await resp.read()
+        assert seen == ["GET", "GET"]

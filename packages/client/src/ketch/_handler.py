@@ -5,7 +5,9 @@ Theory of operation: the session installs a :class:`ResponseHandler` on the conn
 receives goes synchronously through the sans-IO parser; the head resolves the future the
 session awaits (:meth:`ResponseHandler.head`), body pieces go into the response's
 :class:`StreamReader`, and the end of the message hands the connection back to the pool
-when the parser says it may carry another request (closed otherwise). Anything that goes
+when the parser says it may carry another request (closed otherwise); when the answer
+ends while the request body is still being written beside it, the connection stays with
+that writer until the body is out (see :meth:`ResponseHandler.send_beside`). Anything that goes
 wrong - a protocol error, the peer closing or resetting early, a timeout, cancellation -
 closes the connection (never pooled) and fails whoever waits, with aiohttp's documented
 exception chained to the cause.
@@ -87,7 +89,8 @@ class ResponseHandler:
         traces: the request's traces (see :class:`StreamReader`).
         method, url: the request, for the trace signals.
         deadlines: where ``deadline`` is checked (the session's wheel, which fires up to
-            a second late: the session passes it only for far deadlines); without one, the deadline gets its own timer.
+            a second late: the session passes it only for far deadlines); without one,
+            the deadline gets its own timer.
     """
 
     __slots__ = (
@@ -191,7 +194,13 @@ class ResponseHandler:
 
     def _body_sent(self, writer: asyncio.Future[bool]) -> None:
         self._sending = None
-        sent = not writer.cancelled() and writer.exception() is None and writer.result()
+        error = None if writer.cancelled() else writer.exception()
+        sent = not writer.cancelled() and error is None and writer.result()
+        if error is not None and not self._done:
+            # The answer is still coming: whoever reads it learns why the request failed
+            # (rather than waiting for a server that waits for the rest of the body).
+            self._fail(error)
+            return
         reuse = self._reuse_after_send
         if reuse is not None:  # the answer ended while the body was going out
             self._reuse_after_send = None
@@ -247,6 +256,8 @@ class ResponseHandler:
     def abort(self) -> None:
         """The request was cancelled or failed, or the response released early: close
         the connection (never pooled)."""
+        if self._sending is not None or self._reuse_after_send is not None:
+            self.stop_sending()
         if not self._done:
             self._done = True
             self._stop_timers()
@@ -489,6 +500,8 @@ class ResponseHandler:
         """
         self._done = True
         self._stop_timers()
+        if self._sending is not None:
+            self._sending.cancel()  # the exchange is over: no more of the body
         self._conn.close()
         if not self._head.done():
             err = self._head_error(exc, os_error, at_eof)

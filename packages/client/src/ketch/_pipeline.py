@@ -57,10 +57,9 @@ from ._request import (
     compressor_for,
     is_small_body,
     to_payload,
-    write_body,
 )
 from ._response import ClientResponse
-from ._streams import EMPTY_STREAM, StreamReader
+from ._sending import early_answer, send_request, unless_until_eof
 from ._timeouts import ClientTimeout, deadline_after
 
 __all__ = ["RequestPipeline"]
@@ -97,6 +96,7 @@ class RequestPipeline(HopBuilder):
     _opts: HopOptions
     _wheel: DeadlineWheel
     _pooled_fast: bool
+    _plain_ok: bool
     _plain_lane: bool
     _plain_heads: dict[tuple[str, str | URL], tuple[bytes, ConnectionKey, int]]
 
@@ -113,12 +113,15 @@ class RequestPipeline(HopBuilder):
         self._opts = opts
         # A connector that overrides connect() gets every acquire through it.
         self._pooled_fast = type(self._connector).connect is BaseConnector.connect
-        # Requests naming only a method and URL may be written before their objects are
+        # Requests naming only a method and URL skip binding _request's arguments unless
+        # a subclass overrides _request; they may be written before their objects are
         # made when nothing can change their head between sends but the session's headers
-        # (checked by version) and cookies (sent only while the jar is empty).
-        self._plain_lane = (self._pooled_fast and not self._middlewares
+        # (checked by version) and cookies (sent only while the jar is empty): not with
+        # a request_class of the user's, which may add headers of its own.
+        self._plain_ok = type(self)._request is RequestPipeline._request
+        self._plain_lane = (self._plain_ok and self._pooled_fast and not self._middlewares
                             and not self._trace_configs and self._default_auth is None
-                            and not self._proxy_active)
+                            and not self._proxy_active and self._request_class is ClientRequest)
         self._plain_heads = {}
 
     def _connection_key(self, req: ClientRequest) -> ConnectionKey:
@@ -216,38 +219,19 @@ class RequestPipeline(HopBuilder):
             self._loop, conn, parser, opts.read_bufsize, timeout.sock_read, deadline,
             info, traces or (), req.method, req.url, wheel)
         conn.set_receiver(handler)
-        # Made before the head arrives: for a plain GET, while the server works on it.
-        resp = self._response_class(req.method, req.original_url, None, handler.body, handler,
-                                    info, self._loop, traces=traces or (),
-                                    charset_resolver=self._fallback_charset_resolver)
-        writer: asyncio.Task[bool] | None = None
+        writer: asyncio.Future[bool] | None = None
         try:
+            # Made before the head arrives: for a plain GET, while the server works on it.
+            resp = self._response_class(
+                req.method, req.original_url, None, handler.body, handler, info, self._loop,
+                traces=traces or (), charset_resolver=self._fallback_charset_resolver)
             if plain:
                 handler.request_sent = True
-            elif req.body is not None and not is_small_body(req.body):
-                # A body that takes a while: the server may answer before reading it all
-                # (413, 401...) and stop reading, so it is sent beside waiting for that
-                # answer (as aiohttp does) rather than before.
-                writer = asyncio.ensure_future(write_body(
-                    conn, req, head, traces, handler.wait_continue if req.expect100 else None,
-                    handler.mark_sent))
-                handler.send_beside(writer)
-                await asyncio.wait((writer, handler.pending_head()),
-                                   return_when=asyncio.FIRST_COMPLETED)
-                if writer.done():
-                    sent = writer.result()
-                    writer = None
-                    if not sent:
-                        parser.close_after_response()
-            elif not await write_body(conn, req, head, traces,
-                                      handler.wait_continue if req.expect100 else None,
-                                      handler.mark_sent):
-                parser.close_after_response()
+            else:
+                writer = await send_request(conn, req, head, traces, handler, parser, deadline)
             resp_head = await handler.head()
         except BaseException as exc:
-            if writer is not None:
-                writer.cancel()
-            early = _early_answer(exc, conn, handler)
+            early = early_answer(exc, conn, handler)
             if early is None:
                 raise
             resp_head = early
@@ -255,7 +239,7 @@ class RequestPipeline(HopBuilder):
             resp._send_rest(writer)
         resp._start(resp_head)
         if not opts.read_until_eof:
-            resp.content = _unless_until_eof(resp_head, handler, resp.content)
+            resp.content = unless_until_eof(resp_head, handler, resp.content)
         return resp
 
     async def _connect(self, key: ConnectionKey, call: Call) -> Connection:
@@ -531,7 +515,11 @@ class RequestPipeline(HopBuilder):
                     await t.send_request_exception(*failed, base_headers, exc)
             raise
         if payload is not None:
-            payload.close()
+            writer = resp._writer
+            if writer is None or writer.done():
+                payload.close()
+            else:  # still being sent beside the answer: closed once it is out
+                writer.add_done_callback(lambda _: payload.close())
         if traces:
             # The final hop, as aiohttp reports it: its method and URL, credentials removed.
             end_url = resp.real_url
@@ -626,40 +614,3 @@ def _may_retry(exc: ClientConnectionError, method: str, payload: BodyPayload | N
     """
     return (not isinstance(exc, ClientConnectorError) and method in _IDEMPOTENT
             and (payload is None or payload.is_replayable))
-
-
-def _early_answer(exc: BaseException, conn: Connection,
-                  handler: ResponseHandler) -> h1.Response | None:
-    """The head to answer with when sending or awaiting it failed with *exc*, else None
-    (the exchange is then aborted, and the caller re-raises *exc*).
-
-    Raises:
-        ClientOSError: *exc* is an OSError that is not already a ClientError or a timeout.
-    """
-    early = handler.early_head()
-    if early is not None and isinstance(exc, (ClientConnectionError, OSError)):
-        # The server answered before reading the whole request (413, 401...) and the
-        # connection then failed under the upload: that answer is the response, as with
-        # aiohttp (the handler never pools this connection).
-        return early
-    transport = conn.transport
-    if transport is not None and transport.get_write_buffer_size():
-        # Unsent request bytes: closing would wait to flush them to a peer that may
-        # never read; this connection is finished, so drop it at once.
-        transport.abort()
-    handler.abort()
-    # TimeoutError is an OSError since Python 3.11: the total timeout stays a timeout
-    # (and is not taken for a stale connection to retry on).
-    if isinstance(exc, OSError) and not isinstance(exc, (ClientError, TimeoutError)):
-        raise ClientOSError(*exc.args) from exc
-    return None
-
-
-def _unless_until_eof(head: h1.Response, handler: ResponseHandler,
-                      stream: StreamReader) -> StreamReader:
-    """The body stream for ``read_until_eof=False``: empty for a body delimited only by
-    the connection closing (that connection cannot be reused), else *stream*."""
-    if head.content_length is None and not head.chunked and not handler.done:
-        handler.abort()
-        return EMPTY_STREAM
-    return stream

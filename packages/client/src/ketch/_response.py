@@ -103,7 +103,7 @@ class ClientResponse:
     _cookies: SimpleCookie | None = None
     _links: MultiDictProxy[MultiDictProxy[str | URL]] | None = None
     _source_traceback: traceback.StackSummary | None = None
-    _writer: asyncio.Task[bool] | None = None
+    _writer: asyncio.Future[bool] | None = None
 
     def __init__(
         self,
@@ -146,7 +146,7 @@ class ClientResponse:
         self._headers = head.headers
         self._raw_headers = head.raw_headers
 
-    def _send_rest(self, writer: asyncio.Task[bool]) -> None:
+    def _send_rest(self, writer: asyncio.Future[bool]) -> None:
         """The request body is still being sent (the server answered first): it goes on
         until :meth:`wait_for_close` sees it done, or :meth:`release`/:meth:`close` stop it."""
         self._writer = writer
@@ -163,7 +163,11 @@ class ClientResponse:
 
     def __del__(self, _warnings: Any = warnings) -> None:
         handler = self.__dict__.get("_handler")
-        if handler is None or handler.done or self._loop.is_closed():
+        if handler is None or self._loop.is_closed():
+            return
+        if self._writer is not None:  # dropped while its request body was still going out
+            self._stop_sending()
+        if handler.done:
             return
         handler.abort()
         if self._loop.get_debug():
@@ -334,8 +338,10 @@ class ClientResponse:
         body = self._body
         if body is None:
             body = await self.read()
-        if content_type == "application/json" and encoding is None:
-            # The usual call: the answer for a Content-Type value is the same every time.
+        if (content_type == "application/json" and encoding is None
+                and type(self) is ClientResponse):
+            # The usual call: the answer for a Content-Type value is the same every time
+            # (a subclass may decide otherwise, so it always asks).
             raw = self._headers.get("Content-Type")
             encoding = _JSON_ENCODINGS.get(raw)
             if encoding is None:
@@ -396,8 +402,7 @@ class ClientResponse:
         if self._writer is not None:
             self._stop_sending()
         handler = self._handler
-        # A response exists only once its head arrived, so a finished handler has
-        # nothing left to abort.
+        # A finished handler (the body complete, or failed) has nothing left to abort.
         if handler is not None and not handler.done:
             handler.abort()
         return _NOOP

@@ -311,27 +311,27 @@ class ClientSession(RequestPipeline):
     # ------------------------------------------------------------------ verbs
     def request(self, method: str, url: str | URL, **kwargs: Any) -> _RequestContextManager:
         """Send a request; use as ``async with`` or ``await`` (see :meth:`_request`)."""
-        if not kwargs:
+        if not kwargs and self._plain_ok:
             return _RequestContextManager(self._request_plain(method, url))
         return _RequestContextManager(self._request(method, url, **kwargs))
 
     def get(self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
         """GET *url*; keyword arguments as :meth:`request`."""
-        if not kwargs:
+        if not kwargs and self._plain_ok:
             return _RequestContextManager(self._request_plain("GET", url, allow_redirects))
         return _RequestContextManager(
             self._request("GET", url, allow_redirects=allow_redirects, **kwargs))
 
     def options(self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
         """OPTIONS *url*; keyword arguments as :meth:`request`."""
-        if not kwargs:
+        if not kwargs and self._plain_ok:
             return _RequestContextManager(self._request_plain("OPTIONS", url, allow_redirects))
         return _RequestContextManager(
             self._request("OPTIONS", url, allow_redirects=allow_redirects, **kwargs))
 
     def head(self, url: str | URL, *, allow_redirects: bool = False, **kwargs: Any) -> _RequestContextManager:
         """HEAD *url* (redirects not followed by default, as in aiohttp)."""
-        if not kwargs:
+        if not kwargs and self._plain_ok:
             return _RequestContextManager(self._request_plain("HEAD", url, allow_redirects))
         return _RequestContextManager(
             self._request("HEAD", url, allow_redirects=allow_redirects, **kwargs))
@@ -350,7 +350,7 @@ class ClientSession(RequestPipeline):
 
     def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
         """DELETE *url*; keyword arguments as :meth:`request`."""
-        if not kwargs:
+        if not kwargs and self._plain_ok:
             return _RequestContextManager(self._request_plain("DELETE", url))
         return _RequestContextManager(self._request("DELETE", url, **kwargs))
 

@@ -217,6 +217,7 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(_lost_while_writing(exc))
+            waiter.exception()  # awaiting writers raise it; one that gave up need not
         if self._closed is not None and not self._closed.done():
             self._closed.set_result(None)
         self.sock = None
@@ -300,11 +301,16 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
             return
         if not self.is_connected:
             raise _lost_while_writing(self._exc)
-        self._drain_waiter = self._loop.create_future()
+        waiter = self._drain_waiter
+        if waiter is None or waiter.done():
+            waiter = self._drain_waiter = self._loop.create_future()
         try:
-            await self._drain_waiter
+            # Shielded: a waiter shared by two writers (the last one of an exchange still
+            # draining, the next one starting) must survive either being cancelled.
+            await asyncio.shield(waiter)
         finally:
-            self._drain_waiter = None
+            if self._drain_waiter is waiter and waiter.done():
+                self._drain_waiter = None
 
     async def read(self) -> bytes:
         while not self._buffer:
@@ -432,6 +438,8 @@ class Connection:
             ClientOSError: the connection broke while waiting (chained to the OS error).
             ServerDisconnectedError: the peer closed the connection while waiting.
         """
+        if self._released:
+            return  # given back: the next user of the connection owns its flow now
         await self._protocol.drain()
 
     async def read(self) -> bytes:
