@@ -55,6 +55,8 @@ class HopBuilder:
     _plain: CIMultiDict[str]
     _origins: dict[tuple[str, str], tuple[str, ConnectionKey]]
     _urls: dict[str, URL]
+    _head_cache: dict[tuple[tuple[str, str], ...], bytes]
+    _heads: dict[tuple[str, str, HttpVersion, tuple[tuple[str, str], ...]], bytes]
 
     def _build_url(self, str_or_url: str | URL) -> URL:
         """*str_or_url* as an absolute http(s) URL (joined to the base URL), checked.
@@ -125,6 +127,52 @@ class HopBuilder:
                 self._origins.clear()
             self._origins[cache_key] = found
         return found
+
+    def _connection_key(self, req: ClientRequest) -> ConnectionKey:
+        proxy = req.proxy
+        if req.ssl is True and req.server_hostname is None and proxy is None:
+            return self._origin(req.url)[1]  # cached per origin
+        url = req.url
+        host = url.raw_host
+        assert host is not None
+        is_ssl = url.scheme == "https"
+        return ConnectionKey(
+            host, url.port or (443 if is_ssl else 80), is_ssl, req.ssl, req.server_hostname,
+            str(proxy) if proxy is not None else None,
+            req.proxy_auth if proxy is not None else None,
+            req.proxy_headers if proxy is not None and req.proxy_headers else None,
+        )
+
+    def _serialize_head(self, req: ClientRequest) -> bytes:
+        """``req.serialize_head()``, cached per request line and per header set.
+
+        Successive requests mostly send the very same head (same target, defaults, Host,
+        framing): that is one dict lookup. Otherwise the header block is looked up by the
+        fields alone (checked when first serialized), so only the request line is
+        serialized (and checked) again.
+        """
+        fields = tuple(req.headers.items())
+        method = req.method
+        target = req.request_target()
+        version = req.version
+        heads = self._heads
+        key = (method, target, version, fields)
+        head = heads.get(key)
+        if head is not None:
+            return head
+        block = self._head_cache.get(fields)
+        if block is None:
+            head = h1.serialize_head(method, target, fields, version)
+            if len(self._head_cache) >= 256:
+                self._head_cache.clear()
+            self._head_cache[fields] = head[head.index(b"\r\n"):]
+        else:
+            line = h1.serialize_head(method, target, (), version)
+            head = line[:-4] + block
+        if len(heads) >= 256:
+            heads.clear()
+        heads[key] = head
+        return head
 
     def _request_headers(self, headers: Any, skip_extra: frozenset[str] | None) -> CIMultiDict[str]:
         """One hop's headers before credentials and body: Host (a placeholder filled per

@@ -14,6 +14,7 @@ from typing import Any
 from yarl import URL
 
 import ketch_http1 as h1
+from ketch_connector import Connection
 from ketch_tracing import Trace
 
 from ._auth import BasicAuth
@@ -105,5 +106,5 @@ class Call:
         self.hop_url: URL | None = None
         # A connection the first hop's head is already written on (see _request_plain),
         # and the (method, URL) whose first head to remember for that.
-        self.written: Any = None
+        self.written: Connection | None = None
         self.record: tuple[str, Any] | None = None

@@ -7,7 +7,8 @@ Theory of operation. :meth:`RequestPipeline._request`:
 2. per hop, builds a :class:`ClientRequest` with all headers in place (credentials and
    cookies re-derived for the hop's URL; see ``_hops``) and passes it down the chain to
    :meth:`RequestPipeline._send`, which serializes the head (CR/LF/NUL refused before a
-   connection is taken), acquires a connection, writes, and waits for the head;
+   connection is taken), acquires a connection, writes (a body, see ``_sending``), and
+   waits for the head;
 3. stores the hop's ``Set-Cookie`` in the jar and follows redirects (see ``_redirects``);
 4. applies ``raise_for_status`` and sends ``request_end`` (or ``request_exception``).
 
@@ -15,6 +16,11 @@ Everything that does not depend on the request is computed once per session (aut
 keyed by the version of ``session.headers`` so later changes are seen) or cached per
 origin (Host values, connection keys) or per header set (the serialized header block).
 With no trace configs no trace object exists and no signal is awaited.
+
+A request that names only its method and URL (most do) takes :meth:`_request_plain`, the
+same steps with the defaults already in place; once the session has sent one like it,
+its head is written on an idle connection before anything else is made, and its request
+and response objects are made while the server works on it (conditions there).
 """
 
 from __future__ import annotations
@@ -45,7 +51,6 @@ from ketch_tracing import Trace, TraceConfig
 from ._auth import BasicAuth
 from ._handler import DeadlineWheel, ResponseHandler
 from ._hops import HopBuilder, strip_auth
-from ._helpers import HttpVersion
 from ._middlewares import ClientMiddlewareType, build_client_middlewares
 from ._options import SENTINEL, Call, HopOptions, custom_options
 from ._payload import JsonPayload
@@ -91,8 +96,6 @@ class RequestPipeline(HopBuilder):
     _middlewares: tuple[ClientMiddlewareType, ...]
     _response_class: type[ClientResponse]
     _proxy_active: bool
-    _head_cache: dict[tuple[tuple[str, str], ...], bytes]
-    _heads: dict[tuple[str, str, HttpVersion, tuple[tuple[str, str], ...]], bytes]
     _opts: HopOptions
     _wheel: DeadlineWheel
     _pooled_fast: bool
@@ -123,52 +126,6 @@ class RequestPipeline(HopBuilder):
                             and not self._trace_configs and self._default_auth is None
                             and not self._proxy_active and self._request_class is ClientRequest)
         self._plain_heads = {}
-
-    def _connection_key(self, req: ClientRequest) -> ConnectionKey:
-        proxy = req.proxy
-        if req.ssl is True and req.server_hostname is None and proxy is None:
-            return self._origin(req.url)[1]  # cached per origin
-        url = req.url
-        host = url.raw_host
-        assert host is not None
-        is_ssl = url.scheme == "https"
-        return ConnectionKey(
-            host, url.port or (443 if is_ssl else 80), is_ssl, req.ssl, req.server_hostname,
-            str(proxy) if proxy is not None else None,
-            req.proxy_auth if proxy is not None else None,
-            req.proxy_headers if proxy is not None and req.proxy_headers else None,
-        )
-
-    def _serialize_head(self, req: ClientRequest) -> bytes:
-        """``req.serialize_head()``, cached per request line and per header set.
-
-        Successive requests mostly send the very same head (same target, defaults, Host,
-        framing): that is one dict lookup. Otherwise the header block is looked up by the
-        fields alone (checked when first serialized), so only the request line is
-        serialized (and checked) again.
-        """
-        fields = tuple(req.headers.items())
-        method = req.method
-        target = req.request_target()
-        version = req.version
-        heads = self._heads
-        key = (method, target, version, fields)
-        head = heads.get(key)
-        if head is not None:
-            return head
-        block = self._head_cache.get(fields)
-        if block is None:
-            head = h1.serialize_head(method, target, fields, version)
-            if len(self._head_cache) >= 256:
-                self._head_cache.clear()
-            self._head_cache[fields] = head[head.index(b"\r\n"):]
-        else:
-            line = h1.serialize_head(method, target, (), version)
-            head = line[:-4] + block
-        if len(heads) >= 256:
-            heads.clear()
-        heads[key] = head
-        return head
 
     # ------------------------------------------------------------------ sending one hop
     async def _send(self, req: ClientRequest, call: Call) -> ClientResponse:
@@ -600,9 +557,6 @@ class RequestPipeline(HopBuilder):
         if history:
             resp.history = tuple(history)
         return resp
-
-
-
 
 
 def _may_retry(exc: ClientConnectionError, method: str, payload: BodyPayload | None) -> bool:

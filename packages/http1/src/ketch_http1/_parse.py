@@ -90,6 +90,8 @@ _CHUNK_LINE = re.compile(
 )
 _MAX_DRAIN_STEPS = 100_000
 _DEFAULT_LIMITS = Limits()
+
+
 class _Head:
     """A parsed final head and its framing; the ``Response`` event it makes when the
     connection stays open is built once (events are immutable) and reused from the cache."""
@@ -108,12 +110,12 @@ class _Head:
         self.event: Response | None = None
 
 
-# Events are immutable, so the two common ends of a message are shared.
 # Final heads up to this size are remembered, parsed and framed, per request method,
 # decompression and limits (see ResponseParser._head); bounded in count.
 _CACHED_HEAD_MAX = 1024
 _HEAD_CACHE_SIZE = 64
 _HEAD_CACHE: dict[tuple[bytes, tuple[str, bool]], _Head] = {}
+# Events are immutable, so the two common ends of a message are shared.
 _END_KEEP = EndOfMessage(EMPTY_FIELDS, (), True)
 _END_CLOSE = EndOfMessage(EMPTY_FIELDS, (), False)
 _UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
