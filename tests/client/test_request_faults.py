@@ -374,3 +374,28 @@ async def test_the_total_timeout_bounds_an_upload_that_goes_on_after_the_answer(
         done.set()
         server.close()
         await server.wait_closed()
+
+
+async def test_cancelling_a_request_whose_body_is_still_going_out_frees_everything() -> None:
+    done = asyncio.Event()
+    server, url = await early_answer_server(b"", False, done, [0])  # reads nothing, says nothing
+    errors: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: errors.append(ctx))
+    try:
+        async with ketch.ClientSession() as s:
+            task = asyncio.ensure_future(s.put(url, data=b"x" * (32 * 1024 * 1024)))
+            for _ in range(100):  # until the body is being written beside the wait
+                await asyncio.sleep(0.01)
+                if pool_state(s)[0] == 1:
+                    break
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert pool_state(s) == (0, 0)
+        gc.collect()
+        await asyncio.sleep(0)
+        assert errors == []  # no task or future left failing unseen
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()
