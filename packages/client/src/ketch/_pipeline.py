@@ -148,27 +148,9 @@ class RequestPipeline(HopBuilder):
             head = b""
             plain = True
         else:
-            head = self._serialize_head(req)  # refuses CR/LF/NUL before taking a connection
-            key = self._connection_key(req)
-            if call.record is not None:  # the first hop only
-                self._remember_plain_head(call.record, head, key)
-                call.record = None
-            conn = (self._connector.connect_pooled(key) if self._pooled_fast and not traces
-                    else None)
-            if conn is None:
-                conn = await self._connect(key, call)
-                if deadline is not None and deadline - self._loop.time() < _PRECISE_BELOW:
-                    wheel = None  # connecting took the deadline near
-            plain = (req.body is None and not traces and not req.expect100
-                     and not req.chunked)
-            if plain:
-                # The plain GET: written before its receiver is built (nothing can arrive
-                # before this task yields), so the server works on it meanwhile.
-                try:
-                    conn.write(head)
-                except BaseException:
-                    conn.close()
-                    raise
+            conn, head, plain = await self._acquire(req, call)
+            if deadline is not None and deadline - self._loop.time() < _PRECISE_BELOW:
+                wheel = None  # connecting took the deadline near
         parser = h1.ResponseParser(opts.limits)
         parser.start_response(req.method, decompress=opts.auto_decompress)
         info = req.request_info
@@ -198,6 +180,29 @@ class RequestPipeline(HopBuilder):
         if not opts.read_until_eof:
             resp.content = unless_until_eof(resp_head, handler, resp.content)
         return resp
+
+    async def _acquire(self, req: ClientRequest, call: Call) -> tuple[Connection, bytes, bool]:
+        """A connection for *req*, its serialized head, and whether the request is plain
+        (no body, traces, ``Expect``): then the head is written already."""
+        head = self._serialize_head(req)  # refuses CR/LF/NUL before taking a connection
+        key = self._connection_key(req)
+        if call.record is not None:  # the first hop only
+            self._remember_plain_head(call.record, head, key)
+            call.record = None
+        traces = call.opts.traces
+        conn = self._connector.connect_pooled(key) if self._pooled_fast and not traces else None
+        if conn is None:
+            conn = await self._connect(key, call)
+        plain = req.body is None and not traces and not req.expect100 and not req.chunked
+        if plain:
+            # The plain GET: written before its receiver is built (nothing can arrive
+            # before this task yields), so the server works on it meanwhile.
+            try:
+                conn.write(head)
+            except BaseException:
+                conn.close()
+                raise
+        return conn, head, plain
 
     async def _connect(self, key: ConnectionKey, call: Call) -> Connection:
         """A connection from the connector, within what is left of the total timeout."""
