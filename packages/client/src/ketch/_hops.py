@@ -261,11 +261,10 @@ class HopBuilder:
             if proxy_info.auth_header is not None:
                 hdrs["Proxy-Authorization"] = proxy_info.auth_header
         fragmentless = hop_url.with_fragment(None) if hop_url.raw_fragment else hop_url
-        req = self._request_class(
-            method, fragmentless, hdrs, body=payload, original_url=original_url, auth=auth,
-            version=self._version, compress=call.encoding, chunked=chunked,
-            expect100=call.expect100, ssl=call.ssl, server_hostname=call.server_hostname,
-            session=self, skip_auto_headers=call.skip, traces=call.opts.traces,
+        req = self._request_class(  # positional (see ClientRequest): made for every hop
+            method, fragmentless, hdrs, payload, original_url, auth, self._version,
+            call.encoding, chunked, call.expect100, call.ssl, call.server_hostname, self,
+            call.skip, call.opts.traces,
         )
         if proxy_info is not None:
             req.proxy = proxy_info.url

@@ -107,6 +107,11 @@ class ClientRequest:
         proxy_auth: the ``Proxy-Authorization`` value for that proxy, or None.
         proxy_headers: extra header pairs for that proxy, or None.
         session: the ClientSession sending it.
+
+    The session passes the constructor's arguments positionally, in the order of its
+    signature (by name, binding fifteen arguments costs more than the rest of making
+    the request): a ``request_class`` that overrides ``__init__`` takes them the same
+    way, or as ``*args, **kwargs`` passed on.
     """
 
     __module__ = "ketch"
