@@ -161,9 +161,9 @@ class RequestPipeline(HopBuilder):
         writer: asyncio.Future[bool] | None = None
         try:
             # Made before the head arrives: for a plain GET, while the server works on it.
-            resp = self._response_class(
+            resp = self._response_class(  # positional, as ClientRequest (made per request)
                 req.method, req.original_url, None, handler.body, handler, info, self._loop,
-                traces=traces or (), charset_resolver=self._fallback_charset_resolver)
+                traces or (), self._fallback_charset_resolver)
             if plain:
                 handler.request_sent = True
             else:

@@ -114,7 +114,6 @@ class ClientResponse:
         handler: ResponseHandler | None,
         request_info: RequestInfo,
         loop: asyncio.AbstractEventLoop,
-        *,
         traces: Sequence[Any] = (),
         charset_resolver: CharsetResolver | None = None,
         history: tuple[ClientResponse, ...] = (),
