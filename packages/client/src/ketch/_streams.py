@@ -137,17 +137,20 @@ class StreamReader:
         # The connection may go back to the pool now: never touch its transport again.
         self._pause = self._resume = None
         self._paused = False
-        self._wake()
-        callbacks, self._eof_callbacks = self._eof_callbacks, []
-        for cb in callbacks:
-            cb()
+        if self._waiter is not None or self._eof_waiter is not None:
+            self._wake()
+        if self._eof_callbacks:
+            callbacks, self._eof_callbacks = self._eof_callbacks, []
+            for cb in callbacks:
+                cb()
 
     def set_exception(self, exc: BaseException) -> None:
         """Fail the stream: every read from now on raises *exc*."""
         self._exc = exc
         self._pause = self._resume = None
         self._eof_callbacks.clear()
-        self._wake()
+        if self._waiter is not None or self._eof_waiter is not None:
+            self._wake()
 
     def on_eof(self, callback: Callable[[], None]) -> None:
         """Call *callback* when the body is complete (at once if it already is)."""

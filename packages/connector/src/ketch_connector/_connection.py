@@ -272,12 +272,6 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
             return False  # b"" (end of stream) or stray bytes
         return True
 
-    def resume_if_paused(self) -> None:
-        """Make sure the transport reads again (a previous user may have paused it)."""
-        transport = self.transport
-        if transport is not None and not transport.is_reading():
-            transport.resume_reading()
-
     def close_transport(self) -> None:
         """Close the transport (no-op if already closing)."""
         transport = self.transport

@@ -484,16 +484,19 @@ class BaseConnector:
         self, key: ConnectionKey, proto: ConnectionProtocol, should_close: bool = False
     ) -> None:
         """Take a connection back from its user (see :meth:`Connection.release`)."""
+        transport = proto.transport
         if (
             should_close
             or self._force_close
             or self._closed
             or self._keepalive_timeout == 0
+            or transport is None
             or not proto.is_alive(peek=False)  # the peek happens before reuse
         ):
             self._discard(key, proto)
             return
-        proto.resume_if_paused()  # an idle connection must see the server closing it
+        if not transport.is_reading():
+            transport.resume_reading()  # an idle connection must see the server closing it
         self._park(key, proto)
 
     def _park(self, key: ConnectionKey, proto: ConnectionProtocol) -> None:
