@@ -282,13 +282,18 @@ class ClientResponse:
             ClientPayloadError: the body could not be received in full or decoded.
             ClientConnectionError: the response was released before the body was read.
         """
-        if self._body is None:
-            try:
-                self._body = await self.content.read()
-            except BaseException:
-                self.close()
-                raise
-        return self._body
+        body = self._body
+        if body is None:
+            # Most small bodies are complete by now: taken without another coroutine.
+            body = self.content.take_complete()
+            if body is None:
+                try:
+                    body = await self.content.read()
+                except BaseException:
+                    self.close()
+                    raise
+            self._body = body
+        return body
 
     def get_encoding(self) -> str:
         """The body's encoding: Content-Type's charset, UTF-8 for JSON, else the session's
