@@ -25,6 +25,10 @@ DOCUMENTED = {
     "FormData", "MultipartWriter", "Payload", "BytesPayload", "StringPayload", "JsonPayload",
     "IOBasePayload", "BufferedReaderPayload", "BytesIOPayload", "TextIOPayload",
     "StringIOPayload", "AsyncIterablePayload", "get_payload",
+    # reading multipart bodies (multipart_reference.rst) and ETag
+    "MultipartReader", "BodyPartReader", "BadContentDispositionHeader",
+    "BadContentDispositionParam", "content_disposition_filename", "parse_content_disposition",
+    "ETag",
     # tracing
     "TraceConfig", "TraceRequestStartParams", "TraceRequestEndParams",
     "TraceRequestExceptionParams", "TraceRequestRedirectParams",
@@ -136,6 +140,7 @@ def test_request_keywords() -> None:
     "ClientSession", "ClientTimeout", "ClientRequest", "TooManyRedirects",
     "InvalidUrlClientError", "RedirectClientError", "NonHttpUrlClientError",
     "InvalidUrlRedirectClientError", "NonHttpUrlRedirectClientError",
+    "MultipartReader", "BodyPartReader", "ETag", "BadContentDispositionHeader",
 ])
 def test_public_home(name: str) -> None:
     obj = getattr(ketch, name)

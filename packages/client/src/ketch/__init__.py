@@ -52,6 +52,13 @@ from ketch_tracing import (
 
 from ._auth import BasicAuth
 from ._digest import DigestAuthMiddleware
+from ._disposition import (
+    BadContentDispositionHeader,
+    BadContentDispositionParam,
+    content_disposition_filename,
+    parse_content_disposition,
+)
+from ._etag import ETag
 from ._exceptions import (
     ClientConnectionError,
     ClientConnectorDNSError,
@@ -75,6 +82,7 @@ from ._exceptions import (
 from ._formdata import FormData
 from ._middlewares import ClientHandlerType, ClientMiddlewareType
 from ._multipart import MultipartWriter
+from ._multipart_reader import BodyPartReader, MultipartReader
 from ._payload import (
     AsyncIterablePayload,
     BufferedReaderPayload,
@@ -100,8 +108,11 @@ from . import hdrs
 __all__ = [
     "AsyncIterablePayload",
     "AsyncResolver",
+    "BadContentDispositionHeader",
+    "BadContentDispositionParam",
     "BaseConnector",
     "BasicAuth",
+    "BodyPartReader",
     "BufferedReaderPayload",
     "BytesIOPayload",
     "BytesPayload",
@@ -130,6 +141,7 @@ __all__ = [
     "DefaultResolver",
     "DigestAuthMiddleware",
     "DummyCookieJar",
+    "ETag",
     "Fingerprint",
     "FormData",
     "HttpVersion",
@@ -140,6 +152,7 @@ __all__ = [
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
     "JsonPayload",
+    "MultipartReader",
     "MultipartWriter",
     "NamedPipeConnector",
     "NonHttpUrlClientError",
@@ -185,7 +198,9 @@ __all__ = [
     "UnixClientConnectorError",
     "UnixConnector",
     "__version__",
+    "content_disposition_filename",
     "get_payload",
     "hdrs",
+    "parse_content_disposition",
     "request",
 ]
