@@ -75,6 +75,10 @@ async def test_small_body_split_at_every_byte() -> None:
         return chunked([SMALL[:k], SMALL[k:]])
 
     async with serve_raw(make) as srv, ketch.ClientSession() as s:
+        async with s.get(f"{srv.url}/5") as resp:
+            # The premise: each HTTP chunk reaches the reader as its own piece.
+            assert await resp.content.readany() == SMALL[:5]
+            assert await resp.content.readany() == SMALL[5:]
         for k in range(len(SMALL)):
             async with s.get(f"{srv.url}/{k}") as resp:
                 reader = ketch.MultipartReader(resp.headers, resp.content)
@@ -353,7 +357,9 @@ async def test_charset_field_sets_the_default_for_form_data() -> None:
         + b"\r\n--b0und--\r\n"
     )
     stream = ketch.StreamReader(asyncio.get_running_loop(), 2**16)
-    stream.feed_data(body)
+    split = body.index(b"8859")  # the charset name arrives in two pieces
+    stream.feed_data(body[:split])
+    stream.feed_data(body[split:])
     stream.feed_eof()
     reader = ketch.MultipartReader({"Content-Type": "multipart/form-data; boundary=b0und"},
                                    stream)
@@ -377,6 +383,8 @@ async def test_readline_and_at_eof() -> None:
     assert part.at_eof()
     assert await part.readline() == b"" and await part.read_chunk() == b""
     assert await part.read() == bytearray()
+    with pytest.raises(ValueError, match="chunk size must be positive, got 0"):
+        await part.read_chunk(0)
 
 
 async def test_names_and_filenames_from_content_disposition() -> None:

@@ -103,8 +103,10 @@ class Delimited:
             self._tail = b""
             self.done = True
         else:
-            # Only a suffix starting with CR can be the start of a delimiter.
-            cut = window.rfind(b"\r", max(len(window) - len(delim) + 1, 0))
+            # Hold back only a suffix that begins the delimiter: it may end in the next read.
+            cut = window.find(b"\r", max(len(window) - len(delim) + 1, 0))
+            while cut >= 0 and not delim.startswith(window[cut:]):
+                cut = window.find(b"\r", cut + 1)
             if cut < 0:
                 cut = len(window)
             out = window[:cut]

@@ -51,8 +51,25 @@ _BOUNDARY_LINE_LIMIT = 1024
 # RFC 2046 §5.1.1: boundary := 0*69<bchars> bcharsnospace, at most 70 characters. Other
 # printable ASCII is let through (servers use it), never CTLs or non-ASCII.
 _BOUNDARY_RE = re.compile(r"[\x20-\x7e]{0,69}[\x21-\x7e]")
-def _as_source(content: StreamReader | Source) -> Source:
-    if isinstance(content, (StreamSource, BodyPartReader)):
+class _PartSource:
+    """A body part as the source of the multipart reader nested in it."""
+
+    __slots__ = ("_part",)
+
+    def __init__(self, part: BodyPartReader) -> None:
+        self._part = part
+
+    async def read_some(self) -> bytes:
+        return await self._part.read_chunk(1 << 30)
+
+    def unread(self, data: bytes) -> None:
+        self._part._push_back(data)
+
+
+def _as_source(content: StreamReader | BodyPartReader | Source) -> Source:
+    if isinstance(content, BodyPartReader):
+        return _PartSource(content)
+    if isinstance(content, (StreamSource, _PartSource)):
         return content
     if isinstance(content, StreamReader):
         return StreamSource(content)
@@ -74,7 +91,7 @@ class BodyPartReader:
         self,
         boundary: bytes,
         headers: CIMultiDictProxy[str],
-        content: StreamReader | Source,
+        content: StreamReader | BodyPartReader | Source,
         *,
         subtype: str = "mixed",
         default_charset: str | None = None,
@@ -113,6 +130,8 @@ class BodyPartReader:
             ValueError: the stream ended before the part's closing delimiter.
             ClientPayloadError: the response body could not be received.
         """
+        if size < 1:
+            raise ValueError(f"chunk size must be positive, got {size!r}")
         if self._at_eof:
             return b""
         return self._settle(await self._body.read(size))
@@ -228,11 +247,8 @@ class BodyPartReader:
             raise StopAsyncIteration
         return data
 
-    # A nested multipart reads its parts out of this part's body.
-    async def read_some(self) -> bytes:
-        return await self.read_chunk(1 << 30)
-
-    def unread(self, data: bytes) -> None:
+    def _push_back(self, data: bytes) -> None:
+        # What a nested multipart reader read past its own boundaries goes back here.
         if data:
             self._body.ready = data + self._body.ready
             self._at_eof = False
@@ -257,7 +273,9 @@ class MultipartReader:
     multipart_reader_cls: type[MultipartReader] | None = None
     part_reader_cls: type[BodyPartReader] = BodyPartReader
 
-    def __init__(self, headers: Mapping[str, str], content: StreamReader | Source) -> None:
+    def __init__(
+        self, headers: Mapping[str, str], content: StreamReader | BodyPartReader | Source
+    ) -> None:
         """Args:
             headers: headers with the ``multipart/*`` Content-Type and its boundary.
             content: the body's stream (``resp.content``).
@@ -349,8 +367,11 @@ class MultipartReader:
             return False
         if part.name != "_charset_":
             return False
-        value = await part.read_chunk(32)
-        if len(value) > 31 or not await part.read_chunk(1) == b"":
+        # The longest charset name WHATWG lists has 19 characters: 31 bytes is plenty.
+        value = b""
+        while not part.at_eof() and len(value) < 32:
+            value += await part.read_chunk(32)
+        if len(value) > 31:
             raise ValueError(f"_charset_ field is not a charset name: {value[:32]!r}...")
         self._default_charset = value.strip().decode("ascii", "replace")
         return True
