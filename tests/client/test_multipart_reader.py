@@ -171,6 +171,19 @@ async def test_skipping_parts_and_a_nested_reader_unread() -> None:
             assert await first.read_chunk(3) == "hél".encode()[:3]
             await reader.release()
             assert reader.at_eof() and await reader.next() is None
+        async with s.post(srv.url, data=make_writer(blob)) as resp:
+            reader = ketch.MultipartReader(resp.headers, resp.content)
+            for _ in range(3):
+                assert isinstance(await reader.next(), ketch.BodyPartReader)
+            nested = await reader.next()
+            assert isinstance(nested, ketch.MultipartReader)
+            inside = await nested.next()
+            assert isinstance(inside, ketch.BodyPartReader)
+            assert await inside.read_chunk(2) == b"in"  # the rest of the nested body: skipped
+            form = await reader.next()
+            assert isinstance(form, ketch.BodyPartReader)
+            assert await form.form() == [("a", "1"), ("b", "x y")]
+            assert await reader.next() is None
 
 
 async def test_read_chunk_streams_a_large_part_before_it_has_all_arrived() -> None:
@@ -226,6 +239,8 @@ async def read_from(body: bytes, ctype: str = CTYPE) -> list[Any]:
     (b"--b0und\r\nA: b\nC: d\r\n\r\nabc\r\n--b0und--", "LF in part header line"),
     (b"--b0und\r\nA b: c\r\n\r\nabc\r\n--b0und--", "invalid part header name"),
     (b"--b0und\r\nnocolon\r\n\r\nabc\r\n--b0und--", "without a colon"),
+    (b"--b0und\r\nA: " + b"x" * 8190 + b"\r\n\r\nabc\r\n--b0und--", "longer than 8190"),
+    (b"--b0und\r\n" + b"A: 1\r\n" * 129 + b"\r\nabc\r\n--b0und--", "too many part headers"),
 ])
 async def test_broken_bodies_raise_value_error(body: bytes, message: str) -> None:
     with pytest.raises(ValueError, match=message):
