@@ -480,14 +480,8 @@ class MultipartResponseWrapper:
         """Release the response (its connection is pooled only if the body was read)."""
         await self.resp.release()
 
-    def __aiter__(self) -> MultipartResponseWrapper:
-        return self
-
-    async def __anext__(self) -> MultipartReader | BodyPartReader:
-        part = await self.next()
-        if part is None:
-            raise StopAsyncIteration
-        return part
+    __aiter__ = MultipartReader.__aiter__
+    __anext__ = MultipartReader.__anext__
 
 
 MultipartReader.response_wrapper_cls = MultipartResponseWrapper

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, Self
 
 __all__ = ["StreamReader", "EMPTY_STREAM", "DEFAULT_READ_BUFSIZE"]
@@ -372,21 +372,6 @@ class StreamReader:
             await self._traced(data)
         return data
 
-    async def _next_any(self) -> bytes:
-        """:meth:`readany` for :meth:`iter_any`, ending with StopAsyncIteration: one
-        coroutine per piece rather than an iterator's coroutine awaiting readany's."""
-        if self._exc is not None:
-            raise self._exc
-        buf = self._buffer
-        while not buf and not self._eof:
-            await self._wait("readany")
-        data = self._take_first() if buf else b""
-        if self._traces:
-            await self._traced(data)
-        if not data:
-            raise StopAsyncIteration
-        return data
-
     async def readexactly(self, n: int) -> bytes:
         """Exactly *n* bytes.
 
@@ -519,9 +504,9 @@ class StreamReader:
         self.set_read_chunk_size(n)
         return _Iter(lambda: self.read(n))
 
-    def iter_any(self) -> _AnyIter:
+    def iter_any(self) -> _Iter:
         """Iterate over the body as it arrives."""
-        return _AnyIter(self)
+        return _Iter(self.readany)
 
     def iter_chunks(self) -> _ChunkIter:
         """Iterate over ``(data, end_of_http_chunk)`` pairs (see :meth:`readchunk`)."""
@@ -549,8 +534,8 @@ class _Iter:
         return data
 
 
-class _StreamIter:
-    """An ``async for`` over a stream (its ``__anext__`` says how)."""
+class _ChunkIter:
+    """``async for`` over :meth:`StreamReader.readchunk` until the body ends."""
 
     __slots__ = ("_stream",)
 
@@ -559,21 +544,6 @@ class _StreamIter:
 
     def __aiter__(self) -> Self:
         return self
-
-
-class _AnyIter(_StreamIter):
-    """``async for`` over :meth:`StreamReader.readany` until the body ends."""
-
-    __slots__ = ()
-
-    def __anext__(self) -> Coroutine[Any, Any, bytes]:
-        return self._stream._next_any()
-
-
-class _ChunkIter(_StreamIter):
-    """``async for`` over :meth:`StreamReader.readchunk` until the body ends."""
-
-    __slots__ = ()
 
     async def __anext__(self) -> tuple[bytes, bool]:
         data, end = await self._stream.readchunk()
