@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -261,11 +262,18 @@ async def test_wait_for_close_waits_for_the_rest_of_an_upload_answered_early() -
         await server.wait_closed()
 
 
-async def early_answer_server(
-    answer: bytes, read_all: bool, done: asyncio.Event, got: list[int],
-) -> tuple[asyncio.Server, str]:
+ACCEPTED = b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"
+HALF = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf."
+TOO_LARGE = b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope"
+
+
+@asynccontextmanager
+async def early_answer_server(answer: bytes, read_all: bool = False,
+                              got: list[int] | None = None) -> AsyncIterator[str]:
     """A server that answers *answer* right after the request head, then reads the whole
-    body (slowly) if *read_all*, else nothing, and keeps the connection until *done*."""
+    body (slowly, counting it in *got*) if *read_all*, else nothing, and keeps each
+    connection open until the block ends; yields the URL."""
+    done = asyncio.Event()
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
@@ -276,7 +284,8 @@ async def early_answer_server(
             try:
                 while piece := await reader.read(1 << 20):
                     total += len(piece)
-                    got[:] = [total]
+                    if got is not None:
+                        got[:] = [total]
                     await asyncio.sleep(0.001)
             except ConnectionError:
                 pass
@@ -284,104 +293,78 @@ async def early_answer_server(
         writer.close()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/up"
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/up"
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_a_file_answered_early_is_sent_whole_and_closed_after(tmp_path) -> None:  # type: ignore[no-untyped-def]
     data = bytes(range(256)) * (24 * 1024)  # 6 MiB
     path = tmp_path / "upload.bin"
     path.write_bytes(data)
-    done, got = asyncio.Event(), [0]
-    server, url = await early_answer_server(
-        b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok", True, done, got)
-    try:
-        async with ketch.ClientSession() as s:
-            with path.open("rb") as f:
-                resp = await s.post(url, data=f, headers={"Content-Length": str(len(data))})
-                assert resp.status == 202 and await resp.read() == b"ok"
-                await resp.wait_for_close()  # the file is read to its end, not closed early
-                for _ in range(100):
-                    if got[0] == len(data) and f.closed:
-                        break
-                    await asyncio.sleep(0.01)
-                assert got[0] == len(data)
-                assert f.closed  # the session closes what it was given, once it is sent
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
+    got = [0]
+    async with early_answer_server(ACCEPTED, True, got) as url, ketch.ClientSession() as s:
+        with path.open("rb") as f:
+            resp = await s.post(url, data=f, headers={"Content-Length": str(len(data))})
+            assert resp.status == 202 and await resp.read() == b"ok"
+            await resp.wait_for_close()  # the file is read to its end, not closed early
+            for _ in range(100):
+                if got[0] == len(data) and f.closed:
+                    break
+                await asyncio.sleep(0.01)
+            assert got[0] == len(data)
+            assert f.closed  # the session closes what it was given, once it is sent
 
 
 async def test_a_body_that_fails_after_an_early_answer_fails_that_answer() -> None:
     """The server sends a head and part of its body, then waits for the request body;
     the body's generator raises: reading the answer says why at once."""
-    done = asyncio.Event()
-    server, url = await early_answer_server(
-        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf.", False, done, [0])
 
     async def body() -> AsyncIterator[bytes]:
         yield b"a" * 1024
         await asyncio.sleep(0.05)
         raise RuntimeError("the upload source broke")
 
-    try:
-        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
-            async with s.post(url, data=body()) as resp:
-                assert resp.status == 200
-                with pytest.raises(ketch.ClientPayloadError) as info:
-                    await resp.read()
-                assert isinstance(info.value.__cause__, RuntimeError)
-            assert pool_state(s) == (0, 0)
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
+    async with early_answer_server(HALF) as url, \
+            ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+        async with s.post(url, data=body()) as resp:
+            assert resp.status == 200
+            with pytest.raises(ketch.ClientPayloadError) as info:
+                await resp.read()
+            assert isinstance(info.value.__cause__, RuntimeError)
+        assert pool_state(s) == (0, 0)
 
 
 async def test_a_response_dropped_while_its_upload_runs_frees_the_connection() -> None:
-    done = asyncio.Event()
-    server, url = await early_answer_server(
-        b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope", False, done, [0])
-    try:
-        async with ketch.ClientSession() as s:
-            resp = await s.put(url, data=b"x" * (32 * 1024 * 1024))
-            assert resp.status == 413 and await resp.read() == b"nope"
-            writer = resp._writer
-            assert writer is not None and not writer.done()
-            del resp
-            gc.collect()
-            await asyncio.sleep(0)
-            assert writer.cancelled() or writer.done()
-            assert pool_state(s) == (0, 0)
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
+    async with early_answer_server(TOO_LARGE) as url, ketch.ClientSession() as s:
+        resp = await s.put(url, data=b"x" * (32 * 1024 * 1024))
+        assert resp.status == 413 and await resp.read() == b"nope"
+        writer = resp._writer
+        assert writer is not None and not writer.done()
+        del resp
+        gc.collect()
+        await asyncio.sleep(0)
+        assert writer.cancelled() or writer.done()
+        assert pool_state(s) == (0, 0)
 
 
 async def test_the_total_timeout_bounds_an_upload_that_goes_on_after_the_answer() -> None:
-    done = asyncio.Event()
-    server, url = await early_answer_server(
-        b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope", False, done, [0])
-    try:
-        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=0.5)) as s:
-            resp = await s.put(url, data=b"x" * (32 * 1024 * 1024))
-            assert await resp.read() == b"nope"
-            await resp.wait_for_close()  # the server never reads: the deadline ends it
-            assert resp._writer is None
-            assert pool_state(s) == (0, 0)
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
+    async with early_answer_server(TOO_LARGE) as url, \
+            ketch.ClientSession(timeout=ketch.ClientTimeout(total=0.5)) as s:
+        resp = await s.put(url, data=b"x" * (32 * 1024 * 1024))
+        assert await resp.read() == b"nope"
+        await resp.wait_for_close()  # the server never reads: the deadline ends it
+        assert resp._writer is None
+        assert pool_state(s) == (0, 0)
 
 
 async def test_cancelling_a_request_whose_body_is_still_going_out_frees_everything() -> None:
-    done = asyncio.Event()
-    server, url = await early_answer_server(b"", False, done, [0])  # reads nothing, says nothing
     errors: list[dict[str, object]] = []
     asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: errors.append(ctx))
-    try:
+    async with early_answer_server(b"") as url:  # reads nothing, says nothing
         async with ketch.ClientSession() as s:
             task = asyncio.ensure_future(s.put(url, data=b"x" * (32 * 1024 * 1024)))
             for _ in range(100):  # until the body is being written beside the wait
@@ -395,7 +378,3 @@ async def test_cancelling_a_request_whose_body_is_still_going_out_frees_everythi
         gc.collect()
         await asyncio.sleep(0)
         assert errors == []  # no task or future left failing unseen
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
