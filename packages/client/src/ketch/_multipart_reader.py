@@ -51,6 +51,8 @@ _BOUNDARY_LINE_LIMIT = 1024
 # RFC 2046 §5.1.1: boundary := 0*69<bchars> bcharsnospace, at most 70 characters. Other
 # printable ASCII is let through (servers use it), never CTLs or non-ASCII.
 _BOUNDARY_RE = re.compile(r"[\x20-\x7e]{0,69}[\x21-\x7e]")
+
+
 class _PartSource:
     """A body part as the source of the multipart reader nested in it."""
 
