@@ -344,7 +344,7 @@ async def write_body(
         if chunked:
             conn.write(head + h1.encode_chunk(body) + h1.encode_last_chunk())
         else:
-            conn.write(head + body)
+            conn.writelines((head, body))
         mark_sent()
         if traces:
             await _headers_sent(req, traces)

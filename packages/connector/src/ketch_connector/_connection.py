@@ -35,7 +35,7 @@ import asyncio
 import socket
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from ._exceptions import (
@@ -424,6 +424,35 @@ class Connection:
                 raise _lost_while_writing(self._protocol._exc)
             raise ServerDisconnectedError("connection closed before the request was sent")
         transport.write(data)
+
+    def writelines(self, parts: Sequence[bytes]) -> None:
+        """Send *parts* one after the other, in one system call when the transport has
+        nothing queued (a gather write, without joining them into one copy first).
+
+        Raises:
+            ClientOSError: the connection broke (chained to the OS error).
+            ServerDisconnectedError: the connection is closed.
+        """
+        transport = self._protocol.transport
+        sock = self._protocol.sock
+        if (sock is None or self._released or transport is None or transport.is_closing()
+                or transport.get_write_buffer_size()):
+            self.write(b"".join(parts))
+            return
+        try:
+            sent = sock.sendmsg(parts)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            # Let the transport meet the error and report it its own way.
+            self.write(b"".join(parts))
+            return
+        for part in parts:  # what the kernel did not take, the transport queues
+            if sent >= len(part):
+                sent -= len(part)
+                continue
+            transport.write(memoryview(part)[sent:] if sent else part)
+            sent = 0
 
     async def drain(self) -> None:
         """Wait while the transport's write buffer is full.

@@ -1,0 +1,55 @@
+"""Connection.writelines: a gather write that keeps the bytes in order, whatever the
+kernel takes at once and whatever the transport already queued; TLS joins the parts."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ssl
+
+from ketch_connector import ConnectionKey, TCPConnector
+
+from .helpers import CountingServer
+from .test_tls import tls_key
+
+BIG = hashlib.sha256(b"parts").digest() * (6 * 1024 * 1024 // 32)  # 6 MiB, not uniform
+
+
+def collector(total: int, got: asyncio.Future[bytes]):  # type: ignore[no-untyped-def]
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.05)  # let the client's socket buffer fill first
+        data = await reader.readexactly(total)
+        got.set_result(data)
+        writer.write(b"k")
+        await writer.drain()
+        await reader.read()
+    return handler
+
+
+async def test_parts_arrive_whole_and_in_order_after_a_partial_send() -> None:
+    parts = (b"head\r\n", BIG, b"tail")
+    got: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    async with CountingServer(collector(sum(map(len, parts)), got)) as server, \
+            TCPConnector() as connector:
+        conn = await connector.connect(ConnectionKey("127.0.0.1", server.port))
+        conn.writelines(parts)  # 6 MiB: more than the kernel takes at once
+        assert conn.transport is not None and conn.transport.get_write_buffer_size() > 0
+        conn.writelines((b"-after-", b"more"))  # behind what the transport queued
+        await conn.drain()
+        assert await asyncio.wait_for(got, 10) == b"".join(parts)
+        assert await asyncio.wait_for(conn.read(), 10) == b"k"
+        conn.close()
+
+
+async def test_over_tls_the_parts_go_through_the_transport(
+    server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext,
+) -> None:
+    parts = (b"head\r\n", BIG[: 1 << 20], b"tail")
+    got: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    async with CountingServer(collector(sum(map(len, parts)), got), ssl_context=server_ctx) \
+            as server, TCPConnector(ssl=client_ctx) as connector:
+        conn = await connector.connect(tls_key(server))
+        assert conn.protocol.sock is None  # no raw socket under TLS: joined, then written
+        conn.writelines(parts)
+        assert await asyncio.wait_for(got, 10) == b"".join(parts)
+        conn.close()
