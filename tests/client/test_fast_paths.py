@@ -111,9 +111,11 @@ async def test_repeated_url_only_requests_send_what_the_first_one_sent() -> None
     # soon as a connection is idle, before its request and response objects are made;
     # everything that can change its head must still reach the wire.
     heads: list[list[tuple[str, str]]] = []
+    methods: list[str] = []
 
     async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
         heads.append(req.headers)
+        methods.append(req.method)
         if req.target == "/redirect":
             return Reply(status=302, headers=[("Location", "/final")])
         if req.target == "/set":
@@ -128,6 +130,10 @@ async def test_repeated_url_only_requests_send_what_the_first_one_sent() -> None
                 assert await resp.read() == b"/a"
                 assert list(resp.request_info.headers.items()) == heads[-1]
         assert heads[0] == heads[1] == heads[2]
+        for _ in range(2):  # remembered under the method as given, sent uppercased
+            async with s.request("get", "/a") as resp:
+                assert await resp.read() == b"/a" and resp.method == "GET"
+        assert methods[-2:] == ["GET", "GET"] and heads[-1] == heads[0]
         s.headers["X-Later"] = "1"  # seen by the very next request
         async with s.get("/a") as resp:
             await resp.read()

@@ -233,21 +233,18 @@ class RequestPipeline(HopBuilder):
         its default, without binding thirty keyword arguments to their defaults."""
         if self._closed:
             raise RuntimeError("Session is closed")
-        if self._trace_configs:
-            return await self._request(method, str_or_url, allow_redirects=allow_redirects)
-        method = method.upper()
-        url = self._build_url(str_or_url)
-        timeout = self._timeout
-        deadline = (deadline_after(self._loop.time(), timeout.total, timeout.ceil_threshold)
-                    if timeout.total else None)  # None or 0: no limit, as aiohttp
+        now = self._loop.time()  # the total timeout counts from here
+        # The head first, when the session sent this request before: everything below
+        # then happens while the server works on it (see _write_plain_head).
         written: Connection | None = None
         record: tuple[str, str | URL] | None = None
-        if (self._plain_lane and not len(self._cookie_jar) and url.raw_user is None
-                and url.raw_password is None):
+        lane = self._plain_lane and not len(self._cookie_jar)
+        if lane:
             written = self._write_plain_head(method, str_or_url)
-            if written is None:
-                record = (method, str_or_url)
+        elif self._trace_configs:
+            return await self._request(method, str_or_url, allow_redirects=allow_redirects)
         try:
+            url = self._build_url(str_or_url)
             headers = self._request_headers(None, None)
             call = Call(self._skip_auto_headers, None, False, True, None, self._middlewares,
                         allow_redirects, 10, None, None, None, self._opts)
@@ -255,10 +252,17 @@ class RequestPipeline(HopBuilder):
             if written is not None:
                 written.close()  # a request is on it and nobody will read the answer
             raise
+        if written is None and lane and url.raw_user is None and url.raw_password is None:
+            # Heads are remembered only for URLs without credentials: a hit above needs
+            # no such check.
+            record = (method, str_or_url)
+        timeout = self._timeout
+        deadline = (deadline_after(now, timeout.total, timeout.ceil_threshold)
+                    if timeout.total else None)  # None or 0: no limit, as aiohttp
         call.deadline = deadline
         call.written = written
         call.record = record
-        return await self._run(call, method, url, headers, headers, None, None, None, None,
+        return await self._run(call, method.upper(), url, headers, headers, None, None, None, None,
                                self._raise_for_status)
 
     def _write_plain_head(self, method: str, str_or_url: str | URL) -> Connection | None:
