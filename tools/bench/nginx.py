@@ -26,7 +26,7 @@ from pathlib import Path
 
 CONFIG = """
 daemon off;
-master_process off;
+master_process on;  # off crashes nginx 1.22 when it inherits its listening socket
 user root;
 worker_processes 1;
 worker_rlimit_nofile 30000;
@@ -47,7 +47,7 @@ http {{
     scgi_temp_path {dir}/scgi;
     types {{ application/json json; text/plain txt; application/octet-stream bin; }}
     server {{
-        listen 127.0.0.1:{port} backlog=4096 reuseport;
+        listen 127.0.0.1:{port} backlog=4096;
         root {dir}/www;
         location = /small {{ default_type text/plain; try_files /small.txt =404; }}
         location = /json {{ default_type application/json; try_files /data.json =404; }}
@@ -81,10 +81,33 @@ def find_nginx() -> str:
     raise SystemExit("nginx not found; install it (apt-get install nginx-light)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# The server's congestion control. Linux distributions increasingly default to BBR, which
+# paces its sending with a timer when the device has no fq qdisc, as loopback never has:
+# nginx then sends /big in bursts with idle gaps, at a rate that moves 3x from one
+# download to the next (2.3-9 GiB/s here), and the download measures the pacing, not the
+# clients. Cubic sends as fast as the client reads, the premise of the download scenario.
+CONGESTION = b"cubic"
+
+
+def _listening_socket() -> tuple[socket.socket, str]:
+    """A listening socket on 127.0.0.1 for nginx to inherit, and its congestion control
+    (accepted connections inherit it; the default one when setting it is refused)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, CONGESTION)
+    except (AttributeError, OSError):
+        pass  # not Linux, or not allowed: the system's default
+    try:
+        name = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
+        congestion = name.rstrip(b"\0").decode()
+    except (AttributeError, OSError):
+        congestion = "unknown"
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4096)
+    sock.setblocking(False)  # nginx leaves inherited sockets as they are; it accepts until EAGAIN
+    sock.set_inheritable(True)
+    return sock, congestion
 
 
 class NginxServer:
@@ -92,7 +115,8 @@ class NginxServer:
 
     def __init__(self, cpu: int | None = None) -> None:
         self.cpu = cpu
-        self.port = _free_port()
+        self._sock, self.congestion = _listening_socket()
+        self.port = int(self._sock.getsockname()[1])
         self._dir = Path(tempfile.mkdtemp(prefix="ketch-bench-nginx-"))
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -121,15 +145,23 @@ class NginxServer:
         cmd = [binary, "-c", str(conf), "-p", str(self._dir)]
         if self.cpu is not None and shutil.which("taskset"):
             cmd = ["taskset", "-c", str(self.cpu), *cmd]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # nginx takes over our listening socket (its binary-upgrade hand-over, NGINX=fd;)
+        # so that the socket's congestion control is ours to choose.
+        fd = self._sock.fileno()
+        env = dict(os.environ, NGINX=f"{fd};")
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      pass_fds=(fd,), env=env)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 err = self._proc.stderr.read().decode() if self._proc.stderr else ""
                 raise SystemExit(f"nginx exited: {err}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as c:
+                    c.sendall(b"GET /small HTTP/1.0\r\n\r\n")
+                    if c.recv(16).startswith(b"HTTP/1.1 200"):  # nginx, not our queue
+                        self._sock.close()
+                        return self
             except OSError:
                 time.sleep(0.05)
         raise SystemExit("nginx did not start within 10 s")
@@ -159,4 +191,5 @@ class NginxServer:
                 self._proc.wait()
             if self._proc.stderr is not None:
                 self._proc.stderr.close()
+        self._sock.close()
         shutil.rmtree(self._dir, ignore_errors=True)
