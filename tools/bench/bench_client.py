@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nginx import BIG_SIZE, NginxServer  # noqa: E402
@@ -36,7 +37,7 @@ SCENARIO_NAMES = {
 }
 
 
-def run_worker(client: str, url: str, params: dict[str, object], timeout: float) -> dict[str, dict[str, float]]:
+def run_worker(client: str, url: str, params: dict[str, Any], timeout: float) -> dict[str, dict[str, Any]]:
     env = dict(os.environ)
     env.pop("AIOHTTP_NO_EXTENSIONS", None)
     if client == "aiohttp-py":
@@ -47,10 +48,10 @@ def run_worker(client: str, url: str, params: dict[str, object], timeout: float)
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {name: {"error": "timed out"} for name in params["scenarios"]}  # type: ignore[attr-defined]
+        return {name: {"error": "timed out"} for name in params["scenarios"]}
     if proc.returncode != 0:
         return {name: {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
-                for name in params["scenarios"]}  # type: ignore[attr-defined]
+                for name in params["scenarios"]}
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -73,7 +74,7 @@ def main() -> int:
         "upload": 50 if args.quick else 300,
         "json": 1000 if args.quick else 4000,
     }
-    results: dict[str, dict[str, list[dict[str, float]]]] = {
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {
         s: {c: [] for c in clients} for s in scenarios
     }
     with NginxServer(cpu=1) as server:
@@ -96,7 +97,7 @@ def main() -> int:
     return 0
 
 
-def summarize(runs: list[dict[str, float]], scenario: str) -> tuple[float, float] | str:
+def summarize(runs: list[dict[str, Any]], scenario: str) -> tuple[float, float] | str:
     good = [r for r in runs if "error" not in r and r.get("n")]
     if not good:
         errs = {r.get("error", "no requests") for r in runs}
@@ -111,7 +112,7 @@ def summarize(runs: list[dict[str, float]], scenario: str) -> tuple[float, float
     return rate, cpu
 
 
-def print_table(results: dict[str, dict[str, list[dict[str, float]]]], clients: list[str],
+def print_table(results: dict[str, dict[str, list[dict[str, Any]]]], clients: list[str],
                 scenarios: list[str]) -> None:
     print()
     print(f"{'scenario':<10} {'client':<11} {'rate':>12} {'vs aiohttp':>10} {'vs aio-py':>9} "
