@@ -150,7 +150,7 @@ class NginxServer:
         fd = self._sock.fileno()
         env = dict(os.environ, NGINX=f"{fd};")
         self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                      pass_fds=(fd,), env=env)
+                                      pass_fds=(fd,), env=env, start_new_session=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -187,7 +187,7 @@ class NginxServer:
             try:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
+                os.killpg(self._proc.pid, signal.SIGKILL)  # the master and its worker
                 self._proc.wait()
             if self._proc.stderr is not None:
                 self._proc.stderr.close()
