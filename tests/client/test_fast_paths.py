@@ -4,6 +4,7 @@ socket peek, the lazy request_info, the already-complete body)."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 
 import pytest
@@ -181,3 +182,108 @@ async def test_url_only_requests_honour_a_request_class_and_an_overridden_reques
                 async with s.get(server.url) as resp:
                     await resp.read()
         assert seen == ["GET", "GET"]
+
+
+async def test_repeated_bytes_bodies_go_out_with_the_head_sent_before() -> None:
+    # post/put/patch with only a bytes body take the same lane as URL-only requests: the
+    # head of an earlier request with a body of the same size is written at once, with
+    # this request's own body.
+    seen: list[tuple[str, str, list[tuple[str, str]], bytes]] = []
+
+    async def handler(req: Request, writer: asyncio.StreamWriter) -> Reply:
+        seen.append((req.method, req.target, req.headers, req.body))
+        if req.target == "/moved":
+            return Reply(status=307, headers=[("Location", "/final")])
+        return Reply(body=req.body[::-1])
+
+    async with HTTPServer(handler) as server, ketch.ClientSession(server.url) as s:
+        for body in (b"abc", b"abc", b"xyz", b"hello", b"", b""):
+            async with s.post("/p", data=body) as resp:
+                assert await resp.read() == body[::-1]
+                assert resp.request_info.headers["Content-Length"] == str(len(body))
+        assert [(m, b) for m, _, _, b in seen] == [
+            ("POST", b"abc"), ("POST", b"abc"), ("POST", b"xyz"), ("POST", b"hello"),
+            ("POST", b""), ("POST", b"")]
+        assert seen[0][2] == seen[1][2] == seen[2][2]
+        assert ("Content-Length", "5") in seen[3][2] and ("Content-Length", "0") in seen[4][2]
+        for verb in (s.put, s.patch, s.put):
+            async with verb("/p", data=b"123") as resp:
+                assert await resp.read() == b"321"
+        assert [m for m, _, _, _ in seen[-3:]] == ["PUT", "PATCH", "PUT"]
+        for _ in range(2):  # 307 sends the body again, to the new target
+            async with s.post("/moved", data=b"again") as resp:
+                assert await resp.read() == b"niaga" and len(resp.history) == 1
+        assert [(t, b) for _, t, _, b in seen[-2:]] == [("/moved", b"again"), ("/final", b"again")]
+        assert server.connections == 1
+
+
+async def test_a_body_written_early_that_the_server_stops_reading_gets_its_early_answer() -> None:
+    # The second upload of the same size is written with its remembered head before its
+    # objects exist; the server answers 413 after the head and reads no more, so the
+    # kernel takes only part of the body: the rest goes out beside waiting for the answer,
+    # the 413 arrives at once, and the half-written connection is closed, not pooled.
+    done = asyncio.Event()
+    heads: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        head = await reader.readuntil(b"\r\n\r\n")
+        heads.append(head)
+        await reader.readexactly(len(body))  # the first upload is read in full
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        heads.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
+        await writer.drain()
+        await done.wait()  # neither reads nor closes until the client has given up
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    body = b"z" * (4 * 1024 * 1024)  # the largest body sent with its head
+    try:
+        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+            async with s.post(f"http://127.0.0.1:{port}/up", data=body) as resp:
+                assert resp.status == 200 and await resp.read() == b"ok"
+            async with s.post(f"http://127.0.0.1:{port}/up", data=body) as resp:
+                assert resp.status == 413 and await resp.read() == b"nope"
+                writer = resp._writer  # type: ignore[attr-defined]
+                assert writer is not None and not writer.done()  # still sending
+            conn = s.connector
+            assert conn is not None
+            assert (conn._open, len(conn._idle_lru)) == (0, 0)  # type: ignore[attr-defined]
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()
+    assert heads[0] == heads[1]
+
+
+async def test_a_body_the_kernel_did_not_take_whole_is_never_pooled_half_sent() -> None:
+    # The same without the early write (a first upload): the last bytes the transport
+    # holds, under its high-water mark, count as unsent too.
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
+        await writer.drain()
+        await done.wait()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+            async with s.post(f"http://127.0.0.1:{port}/up", data=b"w" * (4 << 20)) as resp:
+                assert resp.status == 413 and await resp.read() == b"nope"
+                writer = resp._writer  # type: ignore[attr-defined]
+                assert writer is not None and not writer.done()
+            conn = s.connector
+            assert conn is not None
+            assert (conn._open, len(conn._idle_lru)) == (0, 0)  # type: ignore[attr-defined]
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()

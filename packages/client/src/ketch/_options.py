@@ -105,6 +105,6 @@ class Call:
         self.hop_method = ""
         self.hop_url: URL | None = None
         # A connection the first hop's head is already written on (see _request_plain),
-        # and the (method, URL) whose first head to remember for that.
+        # and the (method, URL, body size) whose first head to remember for that.
         self.written: Connection | None = None
-        self.record: tuple[str, Any] | None = None
+        self.record: tuple[Any, ...] | None = None

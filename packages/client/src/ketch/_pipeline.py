@@ -57,6 +57,7 @@ from ._payload import JsonPayload
 from ._proxy import ProxyInfo
 from ._redirects import REDIRECT_STATUSES, redirect_hop
 from ._request import (
+    JOIN_LIMIT,
     BodyPayload,
     ClientRequest,
     compressor_for,
@@ -64,7 +65,7 @@ from ._request import (
     to_payload,
 )
 from ._response import ClientResponse
-from ._sending import early_answer, send_request, unless_until_eof
+from ._sending import early_answer, rest_beside, send_request, unless_until_eof
 from ._timeouts import ClientTimeout, deadline_after
 
 __all__ = ["RequestPipeline"]
@@ -78,6 +79,10 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 # whole seconds too: ``ceil_threshold``). A timer per request costs more than the rest
 # of the response handling for a small response.
 _PRECISE_BELOW = 5.0
+
+# What a remembered head is kept under (see _write_plain_head): the method as given and the
+# URL, and the size of a bytes body.
+PlainKey = tuple[str, str | URL] | tuple[str, str | URL, int]
 
 
 class RequestPipeline(HopBuilder):
@@ -101,7 +106,7 @@ class RequestPipeline(HopBuilder):
     _pooled_fast: bool
     _plain_ok: bool
     _plain_lane: bool
-    _plain_heads: dict[tuple[str, str | URL], tuple[bytes, ConnectionKey, int]]
+    _plain_heads: dict[PlainKey, tuple[bytes, ConnectionKey, int]]
 
     def _init_pipeline(self, opts: HopOptions) -> None:
         """Set up the per-session caches, with *opts* for requests that change nothing."""
@@ -166,6 +171,8 @@ class RequestPipeline(HopBuilder):
                 traces or (), self._fallback_charset_resolver)
             if plain:
                 handler.request_sent = True
+                if req.body is not None:  # written with its head by _request_plain
+                    writer = await rest_beside(conn, handler, parser, deadline)
             else:
                 writer = await send_request(conn, req, head, traces, handler, parser, deadline)
             resp_head = await handler.head()
@@ -227,62 +234,80 @@ class RequestPipeline(HopBuilder):
 
     # ------------------------------------------------------------------ the request
     async def _request_plain(self, method: str, str_or_url: str | URL,
-                             allow_redirects: bool = True) -> ClientResponse:
+                             allow_redirects: bool = True,
+                             data: bytes | None = None) -> ClientResponse:
         """:meth:`_request` for a request that names only its method and URL (and maybe
-        ``allow_redirects``), as most do: the same steps with every other argument at
-        its default, without binding thirty keyword arguments to their defaults."""
+        ``allow_redirects``, or a ``bytes`` body), as most do: the same steps with every
+        other argument at its default, without binding thirty keyword arguments."""
         if self._closed:
             raise RuntimeError("Session is closed")
         now = self._loop.time()  # the total timeout counts from here
         # The head first, when the session sent this request before: everything below
         # then happens while the server works on it (see _write_plain_head).
         written: Connection | None = None
-        record: tuple[str, str | URL] | None = None
-        lane = self._plain_lane and not len(self._cookie_jar)
+        key: PlainKey
+        if data is None:
+            key = (method, str_or_url)
+            lane = self._plain_lane and not len(self._cookie_jar)
+        else:
+            key = (method, str_or_url, len(data))  # the head differs by Content-Length
+            lane = self._plain_lane and len(data) <= JOIN_LIMIT and not len(self._cookie_jar)
         if lane:
-            written = self._write_plain_head(method, str_or_url)
+            written = self._write_plain_head(key, data)
         elif self._trace_configs:
-            return await self._request(method, str_or_url, allow_redirects=allow_redirects)
+            return await self._request(method, str_or_url, allow_redirects=allow_redirects,
+                                       data=data)
         try:
             url = self._build_url(str_or_url)
             headers = self._request_headers(None, None)
             call = Call(self._skip_auto_headers, None, False, True, None, self._middlewares,
                         allow_redirects, 10, None, None, None, self._opts)
+            payload = None if data is None else to_payload(data)
         except BaseException:
             if written is not None:
                 written.close()  # a request is on it and nobody will read the answer
             raise
+        record: PlainKey | None = None
         if written is None and lane and url.raw_user is None and url.raw_password is None:
             # Heads are remembered only for URLs without credentials: a hit above needs
             # no such check.
-            record = (method, str_or_url)
+            record = key
         timeout = self._timeout
         deadline = (deadline_after(now, timeout.total, timeout.ceil_threshold)
                     if timeout.total else None)  # None or 0: no limit, as aiohttp
         call.deadline = deadline
         call.written = written
         call.record = record
-        return await self._run(call, method.upper(), url, headers, headers, None, None, None, None,
-                               self._raise_for_status)
+        return await self._run(call, method.upper(), url, headers, headers, payload, None, None,
+                               None, self._raise_for_status)
 
-    def _write_plain_head(self, method: str, str_or_url: str | URL) -> Connection | None:
-        """For a request that is only a method and a URL: when the session sent one like it
-        before (same session headers) and a connection is idle, write the head that request
-        had at once and return the connection; the request and response objects are then
-        made while the server works on it. Else None (the request takes the usual steps)."""
-        entry = self._plain_heads.get((method, str_or_url))
+    def _write_plain_head(self, key: PlainKey, data: bytes | None) -> Connection | None:
+        """For a request that is only a method, a URL and maybe a ``bytes`` body: when
+        the session sent one like it before (same session headers, same body size) and a
+        connection is idle, write the head that request had, and the body, at once and
+        return the connection; the request and response objects are then made while the
+        server works on it. Else None (the request takes the usual steps).
+
+        The head is the same for every body of one size: a ``bytes`` body adds only its
+        Content-Length and the fixed Content-Type of bytes."""
+        entry = self._plain_heads.get(key)
         if entry is None or entry[2] != getversion(self._default_headers):  # type: ignore[arg-type]
             return None
         conn = self._connector.connect_pooled(entry[1])
         if conn is not None:
             try:
-                conn.write(entry[0])
+                if data:
+                    # What the kernel does not take, the transport queues; _send writes
+                    # it beside waiting for the answer (rest_beside).
+                    conn.writelines((entry[0], data))
+                else:
+                    conn.write(entry[0])
             except BaseException:
                 conn.close()
                 raise
         return conn
 
-    def _remember_plain_head(self, record: tuple[str, str | URL], head: bytes,
+    def _remember_plain_head(self, record: PlainKey, head: bytes,
                              key: ConnectionKey) -> None:
         """Keep the head a method-and-URL-only request was sent with (see above)."""
         heads = self._plain_heads

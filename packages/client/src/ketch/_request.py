@@ -36,6 +36,8 @@ __all__ = [
     "cookie_header",
     "is_small_body",
     "to_payload",
+    "JOIN_LIMIT",
+    "flushed",
     "write_body",
 ]
 
@@ -46,7 +48,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # receiving TCP stack twice in this process: 1 MiB uploads measured 216 vs 303 µs CPU
 # each), and no copy of the body. Larger ones, and streams, are written beside waiting
 # for the answer (see _sending).
-_JOIN_LIMIT = 1 << 22
+JOIN_LIMIT = 1 << 22
 
 
 class BodyPayload(Protocol):
@@ -299,7 +301,7 @@ def declared_length(value: str) -> int:
 def is_small_body(payload: BodyPayload) -> bool:
     """Whether the body is in memory and small enough to go out with the head in one write."""
     body = payload.body
-    return body is not None and len(body) <= _JOIN_LIMIT
+    return body is not None and len(body) <= JOIN_LIMIT
 
 
 def to_payload(data: Any) -> BodyPayload | None:
@@ -341,7 +343,7 @@ async def write_body(
     payload = req._body
     body = payload.body if payload is not None else None
     chunked = req.chunked
-    if continue_waiter is None and body is not None and len(body) <= _JOIN_LIMIT:
+    if continue_waiter is None and body is not None and len(body) <= JOIN_LIMIT:
         if chunked:
             conn.write(head + h1.encode_chunk(body) + h1.encode_last_chunk())
         else:
@@ -367,7 +369,7 @@ async def write_body(
     if body is not None and not chunked:
         conn.write(body)
         mark_sent()
-        await conn.drain()
+        await flushed(conn)
         if traces and body:
             for t in traces:
                 await t.send_request_chunk_sent(req.method, req.url, body)
@@ -409,13 +411,33 @@ async def _write_stream(
     if chunked:
         conn.write(h1.encode_last_chunk())
         mark_sent()
-        await conn.drain()
     elif sent != declared:
         raise ClientPayloadError(
             f"request body produced {sent} bytes but its Content-Length is {declared}"
         )
     else:
         mark_sent()  # also when the body was empty
+    await flushed(conn)
+
+
+async def flushed(conn: Connection) -> None:
+    """Wait until the transport has handed every byte written on *conn* to the kernel.
+
+    ``drain()`` waits only until the transport's buffer is under its high-water mark;
+    until the rest is out too, the request is not sent, and its connection may not carry
+    another (a server that answered early and stopped reading would never get it).
+    """
+    transport = conn.transport
+    if transport is None or not transport.get_write_buffer_size():
+        return
+    low, high = transport.get_write_buffer_limits()
+    # A high-water mark of 0 pauses the protocol until the buffer is empty.
+    transport.set_write_buffer_limits(high=0)
+    try:
+        await conn.drain()
+    finally:
+        if not transport.is_closing():
+            transport.set_write_buffer_limits(high=high, low=low)
 
 
 def cookie_header(jar: AbstractCookieJar, url: URL, cookies: Any) -> str:

@@ -19,10 +19,10 @@ from ketch_connector import ClientConnectionError, ClientError, ClientOSError, C
 from ketch_tracing import Trace
 
 from ._handler import ResponseHandler
-from ._request import ClientRequest, is_small_body, write_body
+from ._request import ClientRequest, flushed, is_small_body, write_body
 from ._streams import EMPTY_STREAM, StreamReader
 
-__all__ = ["send_request", "early_answer", "unless_until_eof"]
+__all__ = ["send_request", "rest_beside", "early_answer", "unless_until_eof"]
 
 
 async def send_request(
@@ -51,6 +51,30 @@ async def send_request(
             return None
         # The kernel did not take it all: the rest goes out beside waiting for the answer.
         writer = asyncio.ensure_future(_within(_drained(conn), deadline))
+    return await _beside(writer, handler, parser)
+
+
+async def rest_beside(
+    conn: Connection, handler: ResponseHandler, parser: h1.ResponseParser,
+    deadline: float | None,
+) -> asyncio.Future[bool] | None:
+    """After a head and its in-memory body were handed to *conn* at once (before the
+    exchange's objects were made): what the kernel did not take yet goes out beside
+    waiting for the answer, as in :func:`send_request`.
+
+    Returns:
+        The task still writing when the answer's head came first, else None.
+    """
+    transport = conn.transport
+    if transport is None or not transport.get_write_buffer_size():
+        return None
+    return await _beside(asyncio.ensure_future(_within(_drained(conn), deadline)), handler,
+                         parser)
+
+
+async def _beside(writer: asyncio.Future[bool], handler: ResponseHandler,
+                  parser: h1.ResponseParser) -> asyncio.Future[bool] | None:
+    """Wait for *writer* or the answer's head, whichever comes first (see send_request)."""
     handler.send_beside(writer)
     try:
         await asyncio.wait((writer, handler.pending_head()),
@@ -75,7 +99,7 @@ async def _within(sending: Awaitable[bool], deadline: float | None) -> bool:
 
 
 async def _drained(conn: Connection) -> bool:
-    await conn.drain()
+    await flushed(conn)
     return True
 
 
