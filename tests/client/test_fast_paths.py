@@ -4,6 +4,7 @@ socket peek, the lazy request_info, the already-complete body)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 
@@ -214,6 +215,18 @@ async def test_repeated_bytes_bodies_go_out_with_the_head_sent_before() -> None:
             async with s.post("/moved", data=b"again") as resp:
                 assert await resp.read() == b"niaga" and len(resp.history) == 1
         assert [(t, b) for _, t, _, b in seen[-2:]] == [("/moved", b"again"), ("/final", b"again")]
+        # json= bodies too, under their own Content-Type (a bytes body of the same size
+        # keeps its own head).
+        for value in ({"a": 1}, {"b": 2}, "abcdef", {"c": [3]}):
+            async with s.post("/p", json=value) as resp:
+                assert json.loads((await resp.read())[::-1]) == value
+            assert ("Content-Type", "application/json") in seen[-1][2]
+        async with s.post("/p", data=b'{"a": 1}') as resp:  # the size of {"a": 1}
+            await resp.read()
+        assert ("Content-Type", "application/octet-stream") in seen[-1][2]
+        assert seen[-1][3] == b'{"a": 1}'
+        with pytest.raises(ValueError, match="data and json"):
+            await s.post("/p", data=b"x", json={"a": 1})
         assert server.connections == 1
 
 

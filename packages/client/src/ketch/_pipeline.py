@@ -80,8 +80,8 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 # of the response handling for a small response.
 _PRECISE_BELOW = 5.0
 
-# What a remembered head is kept under (see _write_plain_head): the method as given and the
-# URL, and the size of a bytes body.
+# What a remembered head is kept under (see _write_plain_head): the method as given, the URL
+# and, with a body, its size (-1 - size for json=, whose Content-Type differs).
 PlainKey = tuple[str, str | URL] | tuple[str, str | URL, int]
 
 
@@ -234,35 +234,45 @@ class RequestPipeline(HopBuilder):
 
     # ------------------------------------------------------------------ the request
     async def _request_plain(self, method: str, str_or_url: str | URL,
-                             allow_redirects: bool = True,
-                             data: bytes | None = None) -> ClientResponse:
+                             allow_redirects: bool = True, data: bytes | None = None,
+                             json: Any = None) -> ClientResponse:
         """:meth:`_request` for a request that names only its method and URL (and maybe
-        ``allow_redirects``, or a ``bytes`` body), as most do: the same steps with every
-        other argument at its default, without binding thirty keyword arguments."""
+        ``allow_redirects``, a ``bytes`` body or ``json``), as most do: the same steps with
+        every other argument at its default, without binding thirty keyword arguments."""
         if self._closed:
             raise RuntimeError("Session is closed")
         now = self._loop.time()  # the total timeout counts from here
         # The head first, when the session sent this request before: everything below
         # then happens while the server works on it (see _write_plain_head).
         written: Connection | None = None
+        payload: BodyPayload | None = None
         key: PlainKey
-        if data is None:
+        if json is not None:
+            payload = JsonPayload(json, dumps=self._json_serialize)
+            data = payload.body
+            assert data is not None
+            # The head differs by Content-Length, and by Content-Type from a bytes body's.
+            key = (method, str_or_url, -len(data) - 1)
+        elif data is not None:
+            key = (method, str_or_url, len(data))
+        else:
             key = (method, str_or_url)
+        if data is None:
             lane = self._plain_lane and not len(self._cookie_jar)
         else:
-            key = (method, str_or_url, len(data))  # the head differs by Content-Length
             lane = self._plain_lane and len(data) <= JOIN_LIMIT and not len(self._cookie_jar)
         if lane:
             written = self._write_plain_head(key, data)
         elif self._trace_configs:
             return await self._request(method, str_or_url, allow_redirects=allow_redirects,
-                                       data=data)
+                                       data=None if json is not None else data, json=json)
         try:
             url = self._build_url(str_or_url)
             headers = self._request_headers(None, None)
             call = Call(self._skip_auto_headers, None, False, True, None, self._middlewares,
                         allow_redirects, 10, None, None, None, self._opts)
-            payload = None if data is None else to_payload(data)
+            if payload is None and data is not None:
+                payload = to_payload(data)
         except BaseException:
             if written is not None:
                 written.close()  # a request is on it and nobody will read the answer
@@ -282,14 +292,14 @@ class RequestPipeline(HopBuilder):
                                None, self._raise_for_status)
 
     def _write_plain_head(self, key: PlainKey, data: bytes | None) -> Connection | None:
-        """For a request that is only a method, a URL and maybe a ``bytes`` body: when
-        the session sent one like it before (same session headers, same body size) and a
-        connection is idle, write the head that request had, and the body, at once and
-        return the connection; the request and response objects are then made while the
-        server works on it. Else None (the request takes the usual steps).
+        """For a request that is only a method, a URL and maybe a body (bytes or JSON):
+        when the session sent one like it before (same session headers, same kind and size
+        of body) and a connection is idle, write the head that request had, and the body,
+        at once and return the connection; the request and response objects are then made
+        while the server works on it. Else None (the request takes the usual steps).
 
-        The head is the same for every body of one size: a ``bytes`` body adds only its
-        Content-Length and the fixed Content-Type of bytes."""
+        The head is the same for every body of one kind and size: a body adds only its
+        Content-Length and the fixed Content-Type of its kind."""
         entry = self._plain_heads.get(key)
         if entry is None or entry[2] != getversion(self._default_headers):  # type: ignore[arg-type]
             return None

@@ -338,20 +338,26 @@ class ClientSession(RequestPipeline):
 
     def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """POST *url* with *data*; keyword arguments as :meth:`request`."""
-        if not kwargs and self._plain_ok and (data is None or type(data) is bytes):
-            return _RequestContextManager(self._request_plain("POST", url, True, data))
+        if self._plain_ok and (data is None or type(data) is bytes) and (
+                not kwargs or (len(kwargs) == 1 and "json" in kwargs and data is None)):
+            return _RequestContextManager(
+                self._request_plain("POST", url, True, data, kwargs.get("json")))
         return _RequestContextManager(self._request("POST", url, data=data, **kwargs))
 
     def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """PUT *url* with *data*; keyword arguments as :meth:`request`."""
-        if not kwargs and self._plain_ok and (data is None or type(data) is bytes):
-            return _RequestContextManager(self._request_plain("PUT", url, True, data))
+        if self._plain_ok and (data is None or type(data) is bytes) and (
+                not kwargs or (len(kwargs) == 1 and "json" in kwargs and data is None)):
+            return _RequestContextManager(
+                self._request_plain("PUT", url, True, data, kwargs.get("json")))
         return _RequestContextManager(self._request("PUT", url, data=data, **kwargs))
 
     def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """PATCH *url* with *data*; keyword arguments as :meth:`request`."""
-        if not kwargs and self._plain_ok and (data is None or type(data) is bytes):
-            return _RequestContextManager(self._request_plain("PATCH", url, True, data))
+        if self._plain_ok and (data is None or type(data) is bytes) and (
+                not kwargs or (len(kwargs) == 1 and "json" in kwargs and data is None)):
+            return _RequestContextManager(
+                self._request_plain("PATCH", url, True, data, kwargs.get("json")))
         return _RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
 
     def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
