@@ -241,6 +241,9 @@ class RequestPipeline(HopBuilder):
         every other argument at its default, without binding thirty keyword arguments."""
         if self._closed:
             raise RuntimeError("Session is closed")
+        if self._trace_configs:
+            return await self._request(method, str_or_url, allow_redirects=allow_redirects,
+                                       data=data, json=json)
         now = self._loop.time()  # the total timeout counts from here
         # The head first, when the session sent this request before: everything below
         # then happens while the server works on it (see _write_plain_head).
@@ -263,9 +266,6 @@ class RequestPipeline(HopBuilder):
             lane = self._plain_lane and len(data) <= JOIN_LIMIT and not len(self._cookie_jar)
         if lane:
             written = self._write_plain_head(key, data)
-        elif self._trace_configs:
-            return await self._request(method, str_or_url, allow_redirects=allow_redirects,
-                                       data=None if json is not None else data, json=json)
         try:
             url = self._build_url(str_or_url)
             headers = self._request_headers(None, None)
@@ -319,7 +319,7 @@ class RequestPipeline(HopBuilder):
 
     def _remember_plain_head(self, record: PlainKey, head: bytes,
                              key: ConnectionKey) -> None:
-        """Keep the head a method-and-URL-only request was sent with (see above)."""
+        """Keep the head a request of _request_plain was sent with (see above)."""
         heads = self._plain_heads
         if len(heads) >= 256:
             heads.clear()

@@ -338,27 +338,24 @@ class ClientSession(RequestPipeline):
 
     def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """POST *url* with *data*; keyword arguments as :meth:`request`."""
-        if self._plain_ok and (data is None or type(data) is bytes) and (
-                not kwargs or (len(kwargs) == 1 and "json" in kwargs and data is None)):
-            return _RequestContextManager(
-                self._request_plain("POST", url, True, data, kwargs.get("json")))
-        return _RequestContextManager(self._request("POST", url, data=data, **kwargs))
+        return self._with_body("POST", url, data, kwargs)
 
     def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """PUT *url* with *data*; keyword arguments as :meth:`request`."""
-        if self._plain_ok and (data is None or type(data) is bytes) and (
-                not kwargs or (len(kwargs) == 1 and "json" in kwargs and data is None)):
-            return _RequestContextManager(
-                self._request_plain("PUT", url, True, data, kwargs.get("json")))
-        return _RequestContextManager(self._request("PUT", url, data=data, **kwargs))
+        return self._with_body("PUT", url, data, kwargs)
 
     def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """PATCH *url* with *data*; keyword arguments as :meth:`request`."""
+        return self._with_body("PATCH", url, data, kwargs)
+
+    def _with_body(self, method: str, url: str | URL, data: Any,
+                   kwargs: dict[str, Any]) -> _RequestContextManager:
+        """post/put/patch: the URL-only path for a ``bytes`` body or ``json=`` alone."""
         if self._plain_ok and (data is None or type(data) is bytes) and (
-                not kwargs or (len(kwargs) == 1 and "json" in kwargs and data is None)):
+                not kwargs or (data is None and len(kwargs) == 1 and "json" in kwargs)):
             return _RequestContextManager(
-                self._request_plain("PATCH", url, True, data, kwargs.get("json")))
-        return _RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
+                self._request_plain(method, url, True, data, kwargs.get("json")))
+        return _RequestContextManager(self._request(method, url, data=data, **kwargs))
 
     def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
         """DELETE *url*; keyword arguments as :meth:`request`."""
