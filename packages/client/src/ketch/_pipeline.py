@@ -194,7 +194,9 @@ class RequestPipeline(HopBuilder):
         head = self._serialize_head(req)  # refuses CR/LF/NUL before taking a connection
         key = self._connection_key(req)
         if call.record is not None:  # the first hop only
-            self._remember_plain_head(call.record, head, key)
+            if not (req.chunked or req.expect100):
+                # The lane sends a body raw after the head: only Content-Length framing.
+                self._remember_plain_head(call.record, head, key)
             call.record = None
         traces = call.opts.traces
         conn = self._connector.connect_pooled(key) if self._pooled_fast and not traces else None
