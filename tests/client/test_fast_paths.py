@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 import time
 
 import pytest
+import trustme
 
 import ketch
 from tests.servers import HTTPServer, Reply, Request
@@ -320,3 +322,37 @@ async def test_a_chunked_head_is_never_replayed_with_a_raw_body() -> None:
     assert seen == [("chunked", b"hello"), ("chunked", b"hello"),
                     ("chunked", b"0\r\n\r\nGET /admin HTTP/1.1\r\n\r\n"), ("chunked", b""),
                     ("chunked", b"")]
+
+
+async def test_over_https_a_half_sent_body_is_never_pooled() -> None:
+    # The TLS layer hands its records to the TCP transport under it at once: that one's
+    # unsent bytes count too, else the 413 would pool a connection still mid-upload.
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
+        await writer.drain()
+        await done.wait()  # reads no more of the body
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_ctx)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ketch.ClientSession(connector=ketch.TCPConnector(ssl=client_ctx),
+                                       timeout=ketch.ClientTimeout(total=30)) as s:
+            async with s.post(f"https://127.0.0.1:{port}/up", data=b"t" * (4 << 20)) as resp:
+                assert resp.status == 413 and await resp.read() == b"nope"
+            conn = s.connector
+            assert conn is not None
+            assert (conn._open, len(conn._idle_lru)) == (0, 0)  # type: ignore[attr-defined]
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -378,3 +379,36 @@ async def test_cancelling_a_request_whose_body_is_still_going_out_frees_everythi
         gc.collect()
         await asyncio.sleep(0)
         assert errors == []  # no task or future left failing unseen
+
+
+async def test_an_answer_that_ends_while_trace_callbacks_run_never_pools_a_half_sent_body() -> None:
+    """The body is handed to the transport, then the request's trace callbacks run; a
+    413 that completes meanwhile must not pool the connection while part of the body is
+    still unsent (the writer for the rest starts only after the callbacks)."""
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
+        await writer.drain()
+        await done.wait()
+        writer.close()
+
+    async def slow_chunk_sent(session: object, ctx: object, params: object) -> None:
+        await asyncio.sleep(0.2)  # the 413 arrives and completes meanwhile
+
+    trace = ketch.TraceConfig()
+    trace.on_request_chunk_sent.append(slow_chunk_sent)
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ketch.ClientSession(trace_configs=[trace],
+                                       timeout=ketch.ClientTimeout(total=30)) as s:
+            async with s.post(f"http://127.0.0.1:{port}/up", data=b"v" * (4 << 20)) as resp:
+                assert resp.status == 413 and await resp.read() == b"nope"
+            assert pool_state(s) == (0, 0)
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()

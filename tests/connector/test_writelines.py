@@ -53,3 +53,56 @@ async def test_over_tls_the_parts_go_through_the_transport(
         conn.writelines(parts)
         assert await asyncio.wait_for(got, 10) == b"".join(parts)
         conn.close()
+
+
+def held_reader(total: int, go: asyncio.Event, got: asyncio.Future[bytes]):  # type: ignore[no-untyped-def]
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await go.wait()  # reads nothing until the test says so
+        got.set_result(await reader.readexactly(total))
+        await reader.read()
+    return handler
+
+
+async def test_flush_waits_until_every_byte_is_handed_to_the_kernel() -> None:
+    go, got = asyncio.Event(), asyncio.get_running_loop().create_future()
+    async with CountingServer(held_reader(len(BIG), go, got)) as server, \
+            TCPConnector() as connector:
+        conn = await connector.connect(ConnectionKey("127.0.0.1", server.port))
+        conn.writelines((BIG,))
+        assert conn.unsent() > 0
+        flushing = asyncio.ensure_future(conn.flush())
+        await asyncio.sleep(0.05)
+        assert not flushing.done()  # under the high-water mark or not, bytes are left
+        go.set()
+        await asyncio.wait_for(flushing, 10)
+        assert conn.unsent() == 0
+        transport = conn.transport
+        assert transport is not None
+        assert transport.get_write_buffer_limits()[1] > 0  # the limits are back
+        assert await asyncio.wait_for(got, 10) == BIG
+        conn.close()
+
+
+async def test_over_tls_unsent_counts_what_the_transport_under_tls_holds(
+    server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext,
+) -> None:
+    # The TLS layer passes its records on at once: its own buffer size says 0 while the
+    # TCP transport under it still holds megabytes.
+    body = BIG * 4  # 24 MiB: more than the kernel's buffers take
+    go, got = asyncio.Event(), asyncio.get_running_loop().create_future()
+    async with CountingServer(held_reader(len(body), go, got), ssl_context=server_ctx) \
+            as server, TCPConnector(ssl=client_ctx) as connector:
+        conn = await connector.connect(tls_key(server))
+        conn.write(body)
+        await asyncio.sleep(0.05)
+        transport = conn.transport
+        assert transport is not None and transport.get_write_buffer_size() == 0
+        assert conn.unsent() > 0
+        flushing = asyncio.ensure_future(conn.flush())
+        await asyncio.sleep(0.05)
+        assert not flushing.done()
+        go.set()
+        await asyncio.wait_for(flushing, 10)
+        assert conn.unsent() == 0
+        assert await asyncio.wait_for(got, 10) == body
+        conn.close()

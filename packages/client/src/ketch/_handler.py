@@ -204,7 +204,7 @@ class ResponseHandler:
         reuse = self._reuse_after_send
         if reuse is not None:  # the answer ended while the body was going out
             self._reuse_after_send = None
-            if reuse and sent:
+            if reuse and sent and not self._conn.unsent():
                 self._conn.release()
             else:
                 self._conn.close()
@@ -414,12 +414,11 @@ class ResponseHandler:
             self._transport_paused = False
             if self._transport is not None:
                 self._transport.resume_reading()
-        if self._sending is not None and (
-                not self.request_sent
-                or (self._transport is not None and self._transport.get_write_buffer_size())):
+        if self._sending is not None and (not self.request_sent or self._conn.unsent()):
             # The body is still going out: the connection stays with it (see send_beside).
             self._reuse_after_send = end.keep_alive and self._parser.is_reusable
-        elif end.keep_alive and self.request_sent and self._parser.is_reusable:
+        elif (end.keep_alive and self.request_sent and self._parser.is_reusable
+                and not self._conn.unsent()):  # a request not all sent: never pooled
             self._conn.release()
         else:
             self._conn.close()

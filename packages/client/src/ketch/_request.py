@@ -37,7 +37,6 @@ __all__ = [
     "is_small_body",
     "to_payload",
     "JOIN_LIMIT",
-    "flushed",
     "write_body",
 ]
 
@@ -369,7 +368,7 @@ async def write_body(
     if body is not None and not chunked:
         conn.write(body)
         mark_sent()
-        await flushed(conn)
+        await conn.flush()
         if traces and body:
             for t in traces:
                 await t.send_request_chunk_sent(req.method, req.url, body)
@@ -417,27 +416,7 @@ async def _write_stream(
         )
     else:
         mark_sent()  # also when the body was empty
-    await flushed(conn)
-
-
-async def flushed(conn: Connection) -> None:
-    """Wait until the transport has handed every byte written on *conn* to the kernel.
-
-    ``drain()`` waits only until the transport's buffer is under its high-water mark;
-    until the rest is out too, the request is not sent, and its connection may not carry
-    another (a server that answered early and stopped reading would never get it).
-    """
-    transport = conn.transport
-    if transport is None or not transport.get_write_buffer_size():
-        return
-    low, high = transport.get_write_buffer_limits()
-    # A high-water mark of 0 pauses the protocol until the buffer is empty.
-    transport.set_write_buffer_limits(high=0)
-    try:
-        await conn.drain()
-    finally:
-        if not transport.is_closing():
-            transport.set_write_buffer_limits(high=high, low=low)
+    await conn.flush()
 
 
 def cookie_header(jar: AbstractCookieJar, url: URL, cookies: Any) -> str:

@@ -19,7 +19,7 @@ from ketch_connector import ClientConnectionError, ClientError, ClientOSError, C
 from ketch_tracing import Trace
 
 from ._handler import ResponseHandler
-from ._request import ClientRequest, flushed, is_small_body, write_body
+from ._request import ClientRequest, is_small_body, write_body
 from ._streams import EMPTY_STREAM, StreamReader
 
 __all__ = ["send_request", "rest_beside", "early_answer", "unless_until_eof"]
@@ -46,8 +46,7 @@ async def send_request(
         if not await write_body(conn, req, head, traces, waiter, handler.mark_sent):
             parser.close_after_response()
             return None
-        transport = conn.transport
-        if transport is None or not transport.get_write_buffer_size():
+        if not conn.unsent():
             return None
         # The kernel did not take it all: the rest goes out beside waiting for the answer.
         writer = asyncio.ensure_future(_within(_drained(conn), deadline))
@@ -65,8 +64,7 @@ async def rest_beside(
     Returns:
         The task still writing when the answer's head came first, else None.
     """
-    transport = conn.transport
-    if transport is None or not transport.get_write_buffer_size():
+    if not conn.unsent():
         return None
     return await _beside(asyncio.ensure_future(_within(_drained(conn), deadline)), handler,
                          parser)
@@ -99,7 +97,7 @@ async def _within(sending: Awaitable[bool], deadline: float | None) -> bool:
 
 
 async def _drained(conn: Connection) -> bool:
-    await flushed(conn)
+    await conn.flush()
     return True
 
 
@@ -118,7 +116,7 @@ def early_answer(exc: BaseException, conn: Connection,
         # aiohttp (the handler never pools this connection).
         return early
     transport = conn.transport
-    if transport is not None and transport.get_write_buffer_size():
+    if transport is not None and conn.unsent():
         # Unsent request bytes: closing would wait to flush them to a peer that may
         # never read; this connection is finished, so drop it at once.
         transport.abort()

@@ -98,7 +98,7 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
     __slots__ = (
         "transport", "_receiver", "sock", "pool", "idle_expires", "_loop", "_buffer", "_eof",
         "_exc", "_read_waiter", "_paused", "_drain_waiter", "_closed", "is_connected",
-        "_rbuf", "_whole", "_whole_on", "_switchable",
+        "_rbuf", "_whole", "_whole_on", "_switchable", "under",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -124,6 +124,9 @@ class ConnectionProtocol(asyncio.BufferedProtocol):
         self._whole: _WholeReceives | None = None
         self._whole_on = False
         self._switchable = False
+        # With TLS, the transports under it (two with TLS to a proxy, then to the server):
+        # they may still hold records the TLS layer handed on (see Connection.unsent).
+        self.under: tuple[asyncio.Transport, ...] = ()
 
     @property
     def receiver(self) -> Receiver | None:
@@ -453,6 +456,52 @@ class Connection:
                 continue
             transport.write(memoryview(part)[sent:] if sent else part)
             sent = 0
+
+    def unsent(self) -> int:
+        """How many bytes written on the connection are not yet handed to the kernel.
+
+        With TLS this counts what the transport under TLS still holds too: the TLS
+        transport's own buffer size does not (it passes records on at once).
+        """
+        proto = self._protocol
+        transport = proto.transport
+        if self._released or transport is None:
+            return 0
+        if not proto.under:
+            return transport.get_write_buffer_size()
+        return transport.get_write_buffer_size() + sum(
+            t.get_write_buffer_size() for t in proto.under)
+
+    async def flush(self) -> None:
+        """Wait until every byte written on the connection has been handed to the kernel.
+
+        :meth:`drain` waits only until the transport's buffer is under its high-water
+        mark. A request is sent, and its connection may carry another, only once the
+        rest is out too: a server that answered early and stopped reading never gets it.
+
+        Raises:
+            ClientOSError: the connection broke while waiting (chained to the OS error).
+            ServerDisconnectedError: the peer closed the connection while waiting.
+        """
+        transport = self.transport
+        if transport is None:
+            return
+        if transport.get_write_buffer_size():
+            low, high = transport.get_write_buffer_limits()
+            # A high-water mark of 0 keeps the protocol paused until the buffer is empty.
+            transport.set_write_buffer_limits(high=0)
+            try:
+                await self.drain()
+            finally:
+                if not transport.is_closing():
+                    transport.set_write_buffer_limits(high=high, low=low)
+        proto = self._protocol
+        # A transport under TLS tells only the TLS layer when it empties: poll it.
+        while (proto.under and not self._released
+               and any(t.get_write_buffer_size() for t in proto.under)):
+            if not proto.is_connected:
+                raise _lost_while_writing(proto._exc)
+            await asyncio.sleep(0.001)
 
     async def drain(self) -> None:
         """Wait while the transport's write buffer is full.

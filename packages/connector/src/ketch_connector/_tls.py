@@ -166,6 +166,7 @@ async def start_tls(
     assert tls_transport is not None
     assert isinstance(tls_transport, asyncio.Transport)
     proto.transport = tls_transport
+    proto.under = (transport, *proto.under)
     # Peeking the raw socket would see TLS records (session tickets, close_notify) that
     # are not application data; the TLS layer reports real end of stream to the protocol.
     proto.sock = None
