@@ -412,3 +412,35 @@ async def test_an_answer_that_ends_while_trace_callbacks_run_never_pools_a_half_
         done.set()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_final_answer_after_100_continue_is_returned_while_the_body_goes_out() -> None:
+    """expect100=True: the server says 100 Continue, then 413, and reads no more. The
+    413 is returned at once (the body goes out beside waiting for it, bounded by the
+    total timeout) and the half-sent connection is closed."""
+    done = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        await asyncio.sleep(0.1)
+        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
+        await done.wait()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    loop = asyncio.get_running_loop()
+    try:
+        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=3)) as s:
+            started = loop.time()
+            async with s.post(f"http://127.0.0.1:{port}/up", data=b"e" * (4 << 20),
+                              expect100=True) as resp:
+                assert resp.status == 413 and await resp.read() == b"nope"
+                assert loop.time() - started < 2  # not the total timeout
+            assert pool_state(s) == (0, 0)
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()

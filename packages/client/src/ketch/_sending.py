@@ -39,7 +39,9 @@ async def send_request(
     """
     waiter = handler.wait_continue if req.expect100 else None
     body = req.body
-    if body is not None and not is_small_body(body):
+    # A body sent only after 100 Continue goes out beside waiting for the answer too: a
+    # final status may follow the 100 while it is still going out.
+    if body is not None and (waiter is not None or not is_small_body(body)):
         writer = asyncio.ensure_future(
             _within(write_body(conn, req, head, traces, waiter, handler.mark_sent), deadline))
     else:
