@@ -17,7 +17,7 @@ from multidict import CIMultiDict, getversion
 from yarl import URL
 
 import ketch_http1 as h1
-from ketch_connector import ConnectionKey
+from ketch_connector import ClientConnectionError, ClientConnectorError, ConnectionKey
 from ketch_cookies import AbstractCookieJar
 
 from ._auth import BasicAuth
@@ -28,7 +28,11 @@ from ._proxy import ProxyInfo, ProxySettings
 from ._request import BodyPayload, ClientRequest, cookie_header
 from ._version import __version__
 
-__all__ = ["HopBuilder", "strip_auth"]
+__all__ = ["HopBuilder", "strip_auth", "may_retry"]
+
+# RFC 9110 §9.2.2: a request with these methods may be sent again on a new connection when
+# its connection fails before any response (see may_retry).
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} ketch/{__version__}"
@@ -278,3 +282,14 @@ def strip_auth(url: URL) -> tuple[URL, BasicAuth | None]:
     if url.raw_user is None and url.raw_password is None:
         return url, None
     return url.with_user(None), BasicAuth(url.user or "", url.password or "")
+
+
+def may_retry(exc: ClientConnectionError, method: str, payload: BodyPayload | None) -> bool:
+    """Whether a hop that failed before any response is sent once more on a new connection.
+
+    The connection may have been pooled and closed by the server meanwhile (RFC 9112
+    §9.3.1); a fresh one that failed is retried too, as aiohttp does. Only requests that
+    may be repeated are (RFC 9110 §9.2.2), and never a failure to connect.
+    """
+    return (not isinstance(exc, ClientConnectorError) and method in _IDEMPOTENT
+            and (payload is None or payload.is_replayable))

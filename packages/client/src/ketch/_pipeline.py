@@ -17,10 +17,11 @@ keyed by the version of ``session.headers`` so later changes are seen) or cached
 origin (Host values, connection keys) or per header set (the serialized header block).
 With no trace configs no trace object exists and no signal is awaited.
 
-A request that names only its method and URL (most do) takes :meth:`_request_plain`, the
-same steps with the defaults already in place; once the session has sent one like it,
-its head is written on an idle connection before anything else is made, and its request
-and response objects are made while the server works on it (conditions there).
+A request that names only its method and URL, or those and a ``bytes`` or ``json=`` body
+(most do), takes :meth:`_request_plain`, the same steps with the defaults already in
+place; once the session has sent one like it, its head (and body) is written on an idle
+connection before anything else is made, and its request and response objects are made
+while the server works on it (conditions there).
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ from yarl import URL
 import ketch_http1 as h1
 from ketch_connector import (
     BaseConnector,
-    ClientConnectionError,
-    ClientConnectorError,
     ClientError,
     ClientOSError,
     Connection,
@@ -50,7 +49,7 @@ from ketch_tracing import Trace, TraceConfig
 
 from ._auth import BasicAuth
 from ._handler import DeadlineWheel, ResponseHandler
-from ._hops import HopBuilder, strip_auth
+from ._hops import HopBuilder, may_retry, strip_auth
 from ._middlewares import ClientMiddlewareType, build_client_middlewares
 from ._options import SENTINEL, Call, HopOptions, custom_options
 from ._payload import JsonPayload
@@ -69,10 +68,6 @@ from ._sending import early_answer, rest_beside, send_request, unless_until_eof
 from ._timeouts import ClientTimeout, deadline_after
 
 __all__ = ["RequestPipeline"]
-
-# RFC 9110 §9.2.2: a request with these methods may be sent again on a new connection when
-# its connection fails before any response (see _may_retry).
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 # Deadlines nearer than this get their own timer; later ones are checked once a second by
 # one timer per loop, firing up to a second late (aiohttp rounds such timeouts up to
@@ -262,10 +257,8 @@ class RequestPipeline(HopBuilder):
             key = (method, str_or_url, len(data))
         else:
             key = (method, str_or_url)
-        if data is None:
-            lane = self._plain_lane and not len(self._cookie_jar)
-        else:
-            lane = self._plain_lane and len(data) <= JOIN_LIMIT and not len(self._cookie_jar)
+        lane = (self._plain_lane and not len(self._cookie_jar)
+                and (data is None or len(data) <= JOIN_LIMIT))
         if lane:
             written = self._write_plain_head(key, data)
         try:
@@ -389,13 +382,13 @@ class RequestPipeline(HopBuilder):
             raise ValueError("data and json parameters can not be used at the same time")
         if auth is not None and not isinstance(auth, BasicAuth):
             raise TypeError(f"auth must be a BasicAuth, got {type(auth).__name__}")
+        payload: BodyPayload | None = None
+        if json is not None:  # serialized before the URL is checked, as aiohttp does
+            payload = JsonPayload(json, dumps=self._json_serialize)
         url = self._build_url(str_or_url)
         if params:
             url = url.extend_query(params)
-        payload: BodyPayload | None = None
-        if json is not None:
-            payload = JsonPayload(json, dumps=self._json_serialize)
-        elif data is not None:
+        if data is not None:
             payload = to_payload(data)
         encoding = compressor_for(compress) if compress else None
 
@@ -576,7 +569,7 @@ class RequestPipeline(HopBuilder):
             try:
                 resp = await (handler(req) if handler is not None else self._send(req, call))
             except (ServerDisconnectedError, ClientOSError) as exc:
-                if retried or not _may_retry(exc, method, payload):
+                if retried or not may_retry(exc, method, payload):
                     raise
                 retried = True
                 continue
@@ -604,13 +597,3 @@ class RequestPipeline(HopBuilder):
             resp.history = tuple(history)
         return resp
 
-
-def _may_retry(exc: ClientConnectionError, method: str, payload: BodyPayload | None) -> bool:
-    """Whether a hop that failed before any response is sent once more on a new connection.
-
-    The connection may have been pooled and closed by the server meanwhile (RFC 9112
-    §9.3.1); a fresh one that failed is retried too, as aiohttp does. Only requests that
-    may be repeated are (RFC 9110 §9.2.2), and never a failure to connect.
-    """
-    return (not isinstance(exc, ClientConnectorError) and method in _IDEMPOTENT
-            and (payload is None or payload.is_replayable))
