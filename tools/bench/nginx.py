@@ -115,9 +115,11 @@ class NginxServer:
 
     def __init__(self, cpu: int | None = None) -> None:
         self.cpu = cpu
-        self._sock, self.congestion = _listening_socket()
-        self.port = int(self._sock.getsockname()[1])
-        self._dir = Path(tempfile.mkdtemp(prefix="ketch-bench-nginx-"))
+        self.port = 0  # and the rest, once entered
+        self.congestion = "unknown"
+        self._sock: socket.socket | None = None
+        self._dir = Path(tempfile.gettempdir())
+        self._made_dir = False
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -138,7 +140,19 @@ class NginxServer:
         os.chmod(self._dir, 0o755)
 
     def __enter__(self) -> NginxServer:
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__()  # nothing left behind: not nginx, its directory or the socket
+            raise
+        return self
+
+    def _start(self) -> None:
         binary = find_nginx()
+        self._sock, self.congestion = _listening_socket()
+        self.port = int(self._sock.getsockname()[1])
+        self._dir = Path(tempfile.mkdtemp(prefix="ketch-bench-nginx-"))
+        self._made_dir = True
         self._write_site()
         conf = self._dir / "nginx.conf"
         conf.write_text(CONFIG.format(dir=self._dir, port=self.port))
@@ -161,9 +175,10 @@ class NginxServer:
                     c.sendall(b"GET /small HTTP/1.0\r\n\r\n")
                     if c.recv(16).startswith(b"HTTP/1.1 200"):  # nginx, not our queue
                         self._sock.close()
-                        return self
+                        return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise SystemExit("nginx did not start within 10 s")
 
     def warm(self) -> None:
@@ -191,5 +206,8 @@ class NginxServer:
                 self._proc.wait()
             if self._proc.stderr is not None:
                 self._proc.stderr.close()
-        self._sock.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+            self._proc = None
+        if self._sock is not None:
+            self._sock.close()
+        if self._made_dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
