@@ -44,24 +44,20 @@ async def send_request(
     if body is not None and (waiter is not None or not is_small_body(body)):
         writer = asyncio.ensure_future(
             _within(write_body(conn, req, head, traces, waiter, handler.mark_sent), deadline))
-    else:
-        if not await write_body(conn, req, head, traces, waiter, handler.mark_sent):
-            parser.close_after_response()
-            return None
-        if not conn.unsent():
-            return None
-        # The kernel did not take it all: the rest goes out beside waiting for the answer.
-        writer = asyncio.ensure_future(_within(_drained(conn), deadline))
-    return await _beside(writer, handler, parser)
+        return await _beside(writer, handler, parser)
+    if not await write_body(conn, req, head, traces, waiter, handler.mark_sent):
+        parser.close_after_response()
+        return None
+    # What the kernel did not take goes out beside waiting for the answer.
+    return await rest_beside(conn, handler, parser, deadline)
 
 
 async def rest_beside(
     conn: Connection, handler: ResponseHandler, parser: h1.ResponseParser,
     deadline: float | None,
 ) -> asyncio.Future[bool] | None:
-    """After a head and its in-memory body were handed to *conn* at once (before the
-    exchange's objects were made): what the kernel did not take yet goes out beside
-    waiting for the answer, as in :func:`send_request`.
+    """After a head and its in-memory body were handed to *conn* at once: what the kernel
+    did not take yet goes out beside waiting for the answer.
 
     Returns:
         The task still writing when the answer's head came first, else None.
