@@ -9,6 +9,7 @@ connections, so tests can prove keep-alive reuse.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -169,3 +170,16 @@ class HTTPServer(LoopbackServer):
         finally:
             self._writers.discard(writer)
             writer.close()
+
+
+def tls_contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a certificate for 127.0.0.1 from a fresh trustme CA, and a
+    client context trusting that CA."""
+    import trustme  # only the tests that serve TLS need it
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    return server_ctx, client_ctx

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import ssl
 import time
 
 import pytest
-import trustme
 
 import ketch
-from tests.servers import HTTPServer, Reply, Request
+from tests.client._early import EarlyAnswerServer, assert_answered_early, pool_state
+from tests.servers import HTTPServer, Reply, Request, tls_contexts
 
 
 async def test_server_closing_unannounced_after_each_response_never_fails_a_get() -> None:
@@ -237,71 +235,25 @@ async def test_a_body_written_early_that_the_server_stops_reading_gets_its_early
     # objects exist; the server answers 413 after the head and reads no more, so the
     # kernel takes only part of the body: the rest goes out beside waiting for the answer,
     # the 413 arrives at once, and the half-written connection is closed, not pooled.
-    done = asyncio.Event()
-    heads: list[bytes] = []
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock = writer.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        head = await reader.readuntil(b"\r\n\r\n")
-        heads.append(head)
-        await reader.readexactly(len(body))  # the first upload is read in full
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        heads.append(await reader.readuntil(b"\r\n\r\n"))
-        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
-        await writer.drain()
-        await done.wait()  # neither reads nor closes until the client has given up
-        writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
     body = b"z" * (4 * 1024 * 1024)  # the largest body sent with its head
-    try:
-        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
-            async with s.post(f"http://127.0.0.1:{port}/up", data=body) as resp:
-                assert resp.status == 200 and await resp.read() == b"ok"
-            async with s.post(f"http://127.0.0.1:{port}/up", data=body) as resp:
-                assert resp.status == 413 and await resp.read() == b"nope"
-                writer = resp._writer  # type: ignore[attr-defined]
-                assert writer is not None and not writer.done()  # still sending
-            conn = s.connector
-            assert conn is not None
-            assert (conn._open, len(conn._idle_lru)) == (0, 0)  # type: ignore[attr-defined]
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
-    assert heads[0] == heads[1]
+    async with EarlyAnswerServer(read_first=len(body)) as server, \
+            ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+        async with s.post(server.url, data=body) as resp:
+            assert resp.status == 200 and await resp.read() == b"ok"
+        async with s.post(server.url, data=body) as resp:
+            await assert_answered_early(resp)
+        assert pool_state(s) == (0, 0)
+    assert server.heads[0] == server.heads[1]
 
 
 async def test_a_body_the_kernel_did_not_take_whole_is_never_pooled_half_sent() -> None:
     # The same without the early write (a first upload): the last bytes the transport
     # holds, under its high-water mark, count as unsent too.
-    done = asyncio.Event()
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
-        await writer.drain()
-        await done.wait()
-        writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
-            async with s.post(f"http://127.0.0.1:{port}/up", data=b"w" * (4 << 20)) as resp:
-                assert resp.status == 413 and await resp.read() == b"nope"
-                writer = resp._writer  # type: ignore[attr-defined]
-                assert writer is not None and not writer.done()
-            conn = s.connector
-            assert conn is not None
-            assert (conn._open, len(conn._idle_lru)) == (0, 0)  # type: ignore[attr-defined]
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
+    async with EarlyAnswerServer() as server, \
+            ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+        async with s.post(server.url, data=b"w" * (4 << 20)) as resp:
+            await assert_answered_early(resp)
+        assert pool_state(s) == (0, 0)
 
 
 async def test_a_chunked_head_is_never_replayed_with_a_raw_body() -> None:
@@ -327,32 +279,10 @@ async def test_a_chunked_head_is_never_replayed_with_a_raw_body() -> None:
 async def test_over_https_a_half_sent_body_is_never_pooled() -> None:
     # The TLS layer hands its records to the TCP transport under it at once: that one's
     # unsent bytes count too, else the 413 would pool a connection still mid-upload.
-    ca = trustme.CA()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
-    client_ctx = ssl.create_default_context()
-    ca.configure_trust(client_ctx)
-    done = asyncio.Event()
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
-        await writer.drain()
-        await done.wait()  # reads no more of the body
-        writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_ctx)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with ketch.ClientSession(connector=ketch.TCPConnector(ssl=client_ctx),
-                                       timeout=ketch.ClientTimeout(total=30)) as s:
-            async with s.post(f"https://127.0.0.1:{port}/up", data=b"t" * (4 << 20)) as resp:
-                assert resp.status == 413 and await resp.read() == b"nope"
-            conn = s.connector
-            assert conn is not None
-            assert (conn._open, len(conn._idle_lru)) == (0, 0)  # type: ignore[attr-defined]
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
+    server_ctx, client_ctx = tls_contexts()
+    async with EarlyAnswerServer(ssl_context=server_ctx) as server, ketch.ClientSession(
+            connector=ketch.TCPConnector(ssl=client_ctx),
+            timeout=ketch.ClientTimeout(total=30)) as s:
+        async with s.post(server.url, data=b"t" * (4 << 20)) as resp:
+            assert resp.status == 413 and await resp.read() == b"nope"
+        assert pool_state(s) == (0, 0)

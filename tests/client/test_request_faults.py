@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 
 import ketch
+from tests.client._early import EarlyAnswerServer, assert_answered_early, pool_state
 from tests.servers import HTTPServer, Reply, Request
-
-
-def pool_state(s: ketch.ClientSession) -> tuple[int, int]:
-    """(connections holding a slot, idle connections) of the session's connector."""
-    conn = s.connector
-    assert conn is not None
-    return conn._open, len(conn._idle_lru)  # type: ignore[attr-defined]
 
 
 async def test_early_response_mid_upload_is_returned_and_never_pooled() -> None:
@@ -385,61 +378,24 @@ async def test_an_answer_that_ends_while_trace_callbacks_run_never_pools_a_half_
     """The body is handed to the transport, then the request's trace callbacks run; a
     413 that completes meanwhile must not pool the connection while part of the body is
     still unsent (the writer for the rest starts only after the callbacks)."""
-    done = asyncio.Event()
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
-        await writer.drain()
-        await done.wait()
-        writer.close()
-
     async def slow_chunk_sent(session: object, ctx: object, params: object) -> None:
         await asyncio.sleep(0.2)  # the 413 arrives and completes meanwhile
 
     trace = ketch.TraceConfig()
     trace.on_request_chunk_sent.append(slow_chunk_sent)
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with ketch.ClientSession(trace_configs=[trace],
-                                       timeout=ketch.ClientTimeout(total=30)) as s:
-            async with s.post(f"http://127.0.0.1:{port}/up", data=b"v" * (4 << 20)) as resp:
-                assert resp.status == 413 and await resp.read() == b"nope"
-            assert pool_state(s) == (0, 0)
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
+    async with EarlyAnswerServer() as server, ketch.ClientSession(
+            trace_configs=[trace], timeout=ketch.ClientTimeout(total=30)) as s:
+        async with s.post(server.url, data=b"v" * (4 << 20)) as resp:
+            assert resp.status == 413 and await resp.read() == b"nope"
+        assert pool_state(s) == (0, 0)
 
 
 async def test_a_final_answer_after_100_continue_is_returned_while_the_body_goes_out() -> None:
     """expect100=True: the server says 100 Continue, then 413, and reads no more. The
     413 is returned at once (the body goes out beside waiting for it, bounded by the
     total timeout) and the half-sent connection is closed."""
-    done = asyncio.Event()
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        await asyncio.sleep(0.1)
-        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope")
-        await done.wait()
-        writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
-            async with s.post(f"http://127.0.0.1:{port}/up", data=b"e" * (4 << 20),
-                              expect100=True) as resp:
-                assert resp.status == 413 and await resp.read() == b"nope"
-                writer = resp._writer
-                assert writer is not None and not writer.done()  # still sending beside
-            assert pool_state(s) == (0, 0)
-    finally:
-        done.set()
-        server.close()
-        await server.wait_closed()
+    async with EarlyAnswerServer(before=b"HTTP/1.1 100 Continue\r\n\r\n") as server, \
+            ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+        async with s.post(server.url, data=b"e" * (4 << 20), expect100=True) as resp:
+            await assert_answered_early(resp)
+        assert pool_state(s) == (0, 0)

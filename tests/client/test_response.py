@@ -22,7 +22,7 @@ except ImportError:
 
 import ketch
 import ketch_http1
-from tests.servers import HTTPServer, Reply, Request
+from tests.servers import HTTPServer, Reply, Request, tls_contexts
 
 JSON = [("Content-Type", "application/json")]
 BIG = bytes(range(256)) * 4096 * 16  # 16 MiB
@@ -466,15 +466,7 @@ async def test_chunk_ends_survive_decompression() -> None:
 
 
 async def test_tls_reader_that_does_not_read_pauses_the_socket() -> None:
-    import ssl
-
-    import trustme
-
-    ca = trustme.CA()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
-    client_ctx = ssl.create_default_context()
-    ca.configure_trust(client_ctx)
+    server_ctx, client_ctx = tls_contexts()
     async with HTTPServer(app, ssl=server_ctx) as server, ketch.ClientSession() as s:
         async with s.get(server.url + "/big", ssl=client_ctx) as r:
             conn = r.connection
