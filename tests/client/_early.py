@@ -31,6 +31,7 @@ class EarlyAnswerServer:
         self.heads: list[bytes] = []
         self._done = asyncio.Event()
         self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
 
     @property
     def url(self) -> str:
@@ -39,6 +40,7 @@ class EarlyAnswerServer:
         return f"{'https' if self.ssl else 'http'}://127.0.0.1:{port}/up"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
         # A small receive buffer: the kernel cannot take a few MiB of body unread.
         writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         self.heads.append(await reader.readuntil(b"\r\n\r\n"))
@@ -52,7 +54,6 @@ class EarlyAnswerServer:
         writer.write(TOO_LARGE)
         await writer.drain()
         await self._done.wait()
-        writer.close()
 
     async def __aenter__(self) -> EarlyAnswerServer:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl)
@@ -64,6 +65,19 @@ class EarlyAnswerServer:
         assert self._server is not None
         self._server.close()
         await self._server.wait_closed()
+        for writer in self._writers:  # the server side of each connection, closed here
+            writer.transport.abort()
+
+
+def small_buffers(**kwargs: object) -> ketch.TCPConnector:
+    """A connector whose sockets have a 64 KiB send buffer: with the server's small
+    receive buffer, no kernel takes a few MiB of unread body, whatever its limits."""
+    def factory(info: tuple[int, int, int, str, tuple[object, ...]]) -> socket.socket:
+        sock = socket.socket(info[0], info[1], info[2])
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+        return sock
+
+    return ketch.TCPConnector(socket_factory=factory, **kwargs)  # type: ignore[arg-type]
 
 
 def pool_state(s: ketch.ClientSession) -> tuple[int, int]:

@@ -10,7 +10,12 @@ import time
 import pytest
 
 import ketch
-from tests.client._early import EarlyAnswerServer, assert_answered_early, pool_state
+from tests.client._early import (
+    EarlyAnswerServer,
+    assert_answered_early,
+    pool_state,
+    small_buffers,
+)
 from tests.servers import HTTPServer, Reply, Request, tls_contexts
 
 
@@ -236,8 +241,8 @@ async def test_a_body_written_early_that_the_server_stops_reading_gets_its_early
     # kernel takes only part of the body: the rest goes out beside waiting for the answer,
     # the 413 arrives at once, and the half-written connection is closed, not pooled.
     body = b"z" * (4 * 1024 * 1024)  # the largest body sent with its head
-    async with EarlyAnswerServer(read_first=len(body)) as server, \
-            ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+    async with EarlyAnswerServer(read_first=len(body)) as server, ketch.ClientSession(
+            connector=small_buffers(), timeout=ketch.ClientTimeout(total=30)) as s:
         async with s.post(server.url, data=body) as resp:
             assert resp.status == 200 and await resp.read() == b"ok"
         async with s.post(server.url, data=body) as resp:
@@ -249,8 +254,8 @@ async def test_a_body_written_early_that_the_server_stops_reading_gets_its_early
 async def test_a_body_the_kernel_did_not_take_whole_is_never_pooled_half_sent() -> None:
     # The same without the early write (a first upload): the last bytes the transport
     # holds, under its high-water mark, count as unsent too.
-    async with EarlyAnswerServer() as server, \
-            ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+    async with EarlyAnswerServer() as server, ketch.ClientSession(
+            connector=small_buffers(), timeout=ketch.ClientTimeout(total=30)) as s:
         async with s.post(server.url, data=b"w" * (4 << 20)) as resp:
             await assert_answered_early(resp)
         assert pool_state(s) == (0, 0)
@@ -281,7 +286,7 @@ async def test_over_https_a_half_sent_body_is_never_pooled() -> None:
     # unsent bytes count too, else the 413 would pool a connection still mid-upload.
     server_ctx, client_ctx = tls_contexts()
     async with EarlyAnswerServer(ssl_context=server_ctx) as server, ketch.ClientSession(
-            connector=ketch.TCPConnector(ssl=client_ctx),
+            connector=small_buffers(ssl=client_ctx),
             timeout=ketch.ClientTimeout(total=30)) as s:
         async with s.post(server.url, data=b"t" * (4 << 20)) as resp:
             assert resp.status == 413 and await resp.read() == b"nope"

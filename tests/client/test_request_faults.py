@@ -15,7 +15,12 @@ from contextlib import asynccontextmanager
 import pytest
 
 import ketch
-from tests.client._early import EarlyAnswerServer, assert_answered_early, pool_state
+from tests.client._early import (
+    EarlyAnswerServer,
+    assert_answered_early,
+    pool_state,
+    small_buffers,
+)
 from tests.servers import HTTPServer, Reply, Request
 
 
@@ -384,7 +389,8 @@ async def test_an_answer_that_ends_while_trace_callbacks_run_never_pools_a_half_
     trace = ketch.TraceConfig()
     trace.on_request_chunk_sent.append(slow_chunk_sent)
     async with EarlyAnswerServer() as server, ketch.ClientSession(
-            trace_configs=[trace], timeout=ketch.ClientTimeout(total=30)) as s:
+            connector=small_buffers(), trace_configs=[trace],
+            timeout=ketch.ClientTimeout(total=30)) as s:
         async with s.post(server.url, data=b"v" * (4 << 20)) as resp:
             assert resp.status == 413 and await resp.read() == b"nope"
         assert pool_state(s) == (0, 0)
@@ -395,7 +401,8 @@ async def test_a_final_answer_after_100_continue_is_returned_while_the_body_goes
     413 is returned at once (the body goes out beside waiting for it, bounded by the
     total timeout) and the half-sent connection is closed."""
     async with EarlyAnswerServer(before=b"HTTP/1.1 100 Continue\r\n\r\n") as server, \
-            ketch.ClientSession(timeout=ketch.ClientTimeout(total=30)) as s:
+            ketch.ClientSession(connector=small_buffers(),
+                                timeout=ketch.ClientTimeout(total=30)) as s:
         async with s.post(server.url, data=b"e" * (4 << 20), expect100=True) as resp:
             await assert_answered_early(resp)
         assert pool_state(s) == (0, 0)
