@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
 import ssl
 
 from ketch_connector import ConnectionKey, TCPConnector
@@ -55,6 +56,13 @@ async def test_over_tls_the_parts_go_through_the_transport(
         conn.close()
 
 
+def small_sndbuf(info: tuple[int, int, int, str, tuple[object, ...]]) -> socket.socket:
+    """Sockets with a 64 KiB send buffer: no kernel takes megabytes unread."""
+    sock = socket.socket(info[0], info[1], info[2])
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    return sock
+
+
 def held_reader(total: int, go: asyncio.Event, got: asyncio.Future[bytes]):  # type: ignore[no-untyped-def]
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await go.wait()  # reads nothing until the test says so
@@ -66,7 +74,7 @@ def held_reader(total: int, go: asyncio.Event, got: asyncio.Future[bytes]):  # t
 async def test_flush_waits_until_every_byte_is_handed_to_the_kernel() -> None:
     go, got = asyncio.Event(), asyncio.get_running_loop().create_future()
     async with CountingServer(held_reader(len(BIG), go, got)) as server, \
-            TCPConnector() as connector:
+            TCPConnector(socket_factory=small_sndbuf) as connector:
         conn = await connector.connect(ConnectionKey("127.0.0.1", server.port))
         conn.writelines((BIG,))
         assert conn.unsent() > 0
@@ -91,7 +99,7 @@ async def test_over_tls_unsent_counts_what_the_transport_under_tls_holds(
     body = BIG * 4  # 24 MiB: more than the kernel's buffers take
     go, got = asyncio.Event(), asyncio.get_running_loop().create_future()
     async with CountingServer(held_reader(len(body), go, got), ssl_context=server_ctx) \
-            as server, TCPConnector(ssl=client_ctx) as connector:
+            as server, TCPConnector(ssl=client_ctx, socket_factory=small_sndbuf) as connector:
         conn = await connector.connect(tls_key(server))
         conn.write(body)
         await asyncio.sleep(0.05)
