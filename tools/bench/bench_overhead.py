@@ -18,12 +18,10 @@ import collections
 import cProfile
 import pstats
 import time
-from collections.abc import Hashable, Sequence
 from typing import Any
 
 import ketch
-from ketch_connector import BaseConnector, ConnectionProtocol
-from ketch_tracing import Trace
+from _fake import FakeConnector, FakeTransport
 
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Wed, 25 Nov 2026 14:00:00 GMT\r\n"
@@ -32,59 +30,20 @@ RESPONSE = (
 )
 
 
-class _AnsweringTransport(asyncio.Transport):
+class _AnsweringTransport(FakeTransport):
     """Answers each write with RESPONSE on the next loop iteration."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, proto: ConnectionProtocol) -> None:
-        super().__init__()
-        self._loop = loop
-        self._proto = proto
-        self._closing = False
-
     def write(self, data: Any) -> None:
-        self._loop.call_soon(self._proto.data_received, RESPONSE)
-
-    def is_closing(self) -> bool:
-        return self._closing
-
-    def close(self) -> None:
-        if not self._closing:
-            self._closing = True
-            self._loop.call_soon(self._proto.connection_lost, None)
-
-    def abort(self) -> None:
-        self.close()
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def is_reading(self) -> bool:
-        return True
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
+        self._loop.call_soon(self._proto.data_received, RESPONSE)  # type: ignore[attr-defined]
 
 
-class AnsweringConnector(BaseConnector):
+def answering_connector() -> FakeConnector:
     """A connector whose connections answer at once (see the module documentation)."""
-
-    async def _create_connection(  # type: ignore[override]
-        self, key: Hashable, traces: Sequence[Trace], sock_connect: float | None = None
-    ) -> ConnectionProtocol:
-        loop = asyncio.get_running_loop()
-        proto = ConnectionProtocol(loop)
-        proto.connection_made(_AnsweringTransport(loop, proto))
-        return proto
+    return FakeConnector(_AnsweringTransport)
 
 
 async def run(n: int) -> None:
-    async with ketch.ClientSession(connector=AnsweringConnector()) as s:
+    async with ketch.ClientSession(connector=answering_connector()) as s:
         url = "http://127.0.0.1:8080/small"
         for _ in range(n):
             async with s.get(url) as r:

@@ -21,31 +21,26 @@ import cProfile
 import pstats
 import socket
 import time
-from collections.abc import Hashable, Sequence
 from typing import Any
 
 import ketch
-from ketch_connector import BaseConnector, ConnectionProtocol
-from ketch_tracing import Trace
+from _fake import FakeConnector, FakeTransport
+from ketch_connector import ConnectionProtocol
 
 PIECE_SIZES = (64 * 1024, 128 * 1024, 256 * 1024)
 
 
-class _StreamingTransport(asyncio.Transport):
+class _StreamingTransport(FakeTransport):
     """Answers a request with a head and ``size`` body bytes, ``piece`` per iteration."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, proto: ConnectionProtocol,
                  size: int, piece: int) -> None:
-        super().__init__()
-        self._loop = loop
-        self._proto: asyncio.BaseProtocol = proto
+        super().__init__(loop, proto)
         self._size = size
         self._piece = piece
         self._payload = memoryview(b"x" * piece)
         self._left = 0
-        self._reading = True
         self._scheduled = False
-        self._closing = False
         # A connected socket for the protocol's ``sock`` (nothing is sent over it): the
         # pool peeks it before reuse, and the protocol takes whole receives as plain
         # bytes only on a socket of its own, as for a real TCP connection.
@@ -59,9 +54,9 @@ class _StreamingTransport(asyncio.Transport):
         proto = self._proto
         assert isinstance(proto, ConnectionProtocol)  # requests go out before any switch
         self._loop.call_soon(proto.data_received, head)
-        self._schedule()
+        self._resumed()
 
-    def _schedule(self) -> None:
+    def _resumed(self) -> None:
         if not self._scheduled and self._reading and self._left and not self._closing:
             self._scheduled = True
             self._loop.call_soon(self._deliver)
@@ -80,67 +75,24 @@ class _StreamingTransport(asyncio.Transport):
         else:
             assert isinstance(proto, asyncio.Protocol)
             proto.data_received(bytes(self._payload[:n]))  # recv() into fresh bytes
-        self._schedule()
+        self._resumed()
 
-    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
-        self._proto = protocol
-
-    def get_protocol(self) -> asyncio.BaseProtocol:
-        return self._proto
-
-    def is_closing(self) -> bool:
-        return self._closing
-
-    def close(self) -> None:
-        if not self._closing:
-            self._closing = True
-            self._loop.call_soon(self._proto.connection_lost, None)
-            if self._pair is not None:
-                for sock in self._pair:
-                    sock.close()
-                self._pair = None
-
-    def abort(self) -> None:
-        self.close()
-
-    def pause_reading(self) -> None:
-        self._reading = False
-
-    def resume_reading(self) -> None:
-        self._reading = True
-        self._schedule()
-
-    def is_reading(self) -> bool:
-        return self._reading
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
+    def _closed(self) -> None:
+        if self._pair is not None:
+            for sock in self._pair:
+                sock.close()
+            self._pair = None
 
 
-class StreamingConnector(BaseConnector):
+def streaming_connector(size: int, piece: int) -> FakeConnector:
     """A connector whose connections stream a large body (see the module documentation)."""
-
-    def __init__(self, size: int, piece: int) -> None:
-        super().__init__()
-        self._body_size = size
-        self._piece_size = piece
-
-    async def _create_connection(
-        self, key: Hashable, traces: Sequence[Trace], sock_connect: float | None = None
-    ) -> ConnectionProtocol:
-        loop = asyncio.get_running_loop()
-        proto = ConnectionProtocol(loop)
-        proto.connection_made(_StreamingTransport(loop, proto, self._body_size, self._piece_size))
-        return proto
+    return FakeConnector(lambda loop, proto: _StreamingTransport(loop, proto, size, piece))
 
 
 async def run(size: int, piece: int, repeat: int) -> float:
     """Best CPU seconds over *repeat* downloads of *size* bytes in *piece*-byte pieces."""
     best = float("inf")
-    async with ketch.ClientSession(connector=StreamingConnector(size, piece)) as s:
+    async with ketch.ClientSession(connector=streaming_connector(size, piece)) as s:
         for _ in range(repeat):
             start = time.process_time()
             n = 0
