@@ -525,17 +525,13 @@ class Connection:
 
     def release(self) -> None:
         """Return the connection to its connector's pool (closed instead if not reusable)."""
-        if self._released:
-            return
-        self._released = True
-        proto = self._protocol
-        proto._receiver = None
-        if proto._whole_on:
-            proto._receive_whole(False)
-        self._connector._release(self._key, self._protocol)
+        self._give_back(False)
 
     def close(self) -> None:
         """Close the connection; it is never pooled again."""
+        self._give_back(True)
+
+    def _give_back(self, should_close: bool) -> None:
         if self._released:
             return
         self._released = True
@@ -543,7 +539,7 @@ class Connection:
         proto._receiver = None
         if proto._whole_on:
             proto._receive_whole(False)
-        self._connector._release(self._key, self._protocol, should_close=True)
+        self._connector._release(self._key, proto, should_close)
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         # A connection dropped without release()/close() would hold its slot forever.
