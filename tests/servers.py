@@ -183,3 +183,12 @@ def tls_contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
     client_ctx = ssl.create_default_context()
     ca.configure_trust(client_ctx)
     return server_ctx, client_ctx
+
+
+async def stopped_reading(transport: asyncio.Transport) -> bool:
+    """Wait until *transport* stops reading (bounded: 2 s); whether it did."""
+    for _ in range(200):
+        if not transport.is_reading():
+            return True
+        await asyncio.sleep(0.01)
+    return not transport.is_reading()
