@@ -156,6 +156,10 @@ INVALID: list[tuple[str, tuple[str, ...], bytes, bool, tuple[str, ...]]] = [
     ("chunked not final, inner framing cut short", ("GET",),
      b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n" + gzip.compress(b"5\r\nhel", mtime=0), True,
      ("error", "DecompressionError")),
+    ("chunked not final, inner chunk extension malformed", ("GET",),
+     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"
+     + gzip.compress(b'5;=;"\r\nhello\r\n0\r\n\r\n', mtime=0), True,
+     ("error", "DecompressionError")),
     ("unknown transfer coding", ("GET",), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: foo, chunked\r\n\r\n", False, ("error", "RemoteProtocolError")),
     ("closed inside head", ("GET",), b"HTTP/1.1 200 OK\r\nContent-Le", True, ("error", "RemoteProtocolError")),
     ("closed inside body", ("GET",), b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", True, ("error", "IncompleteBody")),

@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from ._exceptions import DecompressionError, MissingDecoder, shorten
+from ._headers import CHUNK_LINE
 
 __all__ = ["Decoder", "make_decoder", "SUPPORTED_ENCODINGS"]
 
@@ -296,10 +297,10 @@ class _InnerChunkedDecoder:
                     if not line:
                         self._state = 4
                 else:
-                    size = line.split(b";", 1)[0].rstrip(b" \t")
-                    if not size or len(size) > 16 or size.translate(None, b"0123456789abcdefABCDEF"):
+                    m = CHUNK_LINE.fullmatch(line)  # the outer parser's grammar
+                    if m is None:
                         raise DecompressionError(f"invalid inner chunk size line: {shorten(line)}")
-                    self._left = int(size, 16)
+                    self._left = int(m.group(1), 16)
                     self._state = 1 if self._left else 3
         return bytes(out)
 

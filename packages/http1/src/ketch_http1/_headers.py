@@ -17,7 +17,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from ._events import RawHeaders
 from ._exceptions import LimitExceeded, RemoteProtocolError, shorten
 
-__all__ = ["parse_fields", "parse_status_line", "EMPTY_FIELDS", "STATUS_CACHE"]
+__all__ = ["parse_fields", "parse_status_line", "EMPTY_FIELDS", "STATUS_CACHE", "CHUNK_LINE"]
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # RFC 9110 §5.1: field-name = token.
@@ -29,6 +29,13 @@ _FIELDS_OK = re.compile(rb"(?:" + _TOKEN + rb"+:" + _VALUE_BYTES + rb"+\r\n)*+")
 # Splits "\r\nname: value\r\nname: value" into ["", name, value, name, value].
 _SPLIT = re.compile(rb"\r\n(" + _TOKEN + rb"+):[ \t]*+")
 _BAD_BYTE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# RFC 9112 §7.1: chunk-size = 1*HEXDIG (bounded here to 16 digits: 64 bits), then
+# chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ).
+_QUOTED = rb'"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"'
+CHUNK_LINE = re.compile(
+    rb"([0-9A-Fa-f]{1,16}+)(?:[ \t]*+;[ \t]*+" + _TOKEN
+    + rb"+(?:[ \t]*+=[ \t]*+(?:" + _TOKEN + rb"+|" + _QUOTED + rb"))?+)*+"
+)
 # RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ].
 # The SP before an empty reason is often left out; both forms are accepted.
 _STATUS_RE = re.compile(rb"HTTP/1\.([0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")

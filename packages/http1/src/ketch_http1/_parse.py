@@ -30,7 +30,6 @@ caller continues with ``feed(b"")`` (typically once its consumer has caught up).
 from __future__ import annotations
 
 import enum
-import re
 from collections import deque
 
 from multidict import CIMultiDictProxy
@@ -46,7 +45,7 @@ from ._exceptions import (
     shorten,
 )
 from ._framing import Framing, response_framing
-from ._headers import EMPTY_FIELDS, STATUS_CACHE, parse_fields, parse_status_line
+from ._headers import CHUNK_LINE, EMPTY_FIELDS, STATUS_CACHE, parse_fields, parse_status_line
 from ._limits import Limits
 
 __all__ = ["ResponseParser", "ParserState"]
@@ -80,14 +79,6 @@ _SWITCHED = ParserState.SWITCHED
 _CLOSED = ParserState.CLOSED
 _ERROR = ParserState.ERROR
 
-# RFC 9112 §7.1: chunk-size = 1*HEXDIG (bounded here to 16 digits: 64 bits), then
-# chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ).
-_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # possessive: "+" again where used
-_QUOTED = rb'"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"'
-_CHUNK_LINE = re.compile(
-    rb"([0-9A-Fa-f]{1,16}+)(?:[ \t]*+;[ \t]*+" + _TOKEN
-    + rb"+(?:[ \t]*+=[ \t]*+(?:" + _TOKEN + rb"+|" + _QUOTED + rb"))?+)*+"
-)
 _MAX_DRAIN_STEPS = 100_000
 _DEFAULT_LIMITS = Limits()
 
@@ -524,7 +515,7 @@ class ResponseParser:
     def _chunks(self, d: bytes, pos: int, events: list[Event]) -> int:
         """Parse chunk-size lines, and whole chunks while they are in hand, in one loop."""
         max_line = self._limits.max_line_size
-        fullmatch = _CHUNK_LINE.fullmatch
+        fullmatch = CHUNK_LINE.fullmatch
         end = len(d)
         plain = self._decoder is None
         while True:
