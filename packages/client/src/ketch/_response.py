@@ -285,7 +285,7 @@ class ClientResponse:
         body = self._body
         if body is None:
             # Most small bodies are complete by now: taken without another coroutine.
-            body = self.content.take_complete()
+            body = self.content._take_complete()
             if body is None:
                 try:
                     body = await self.content.read()

@@ -327,7 +327,7 @@ class StreamReader:
                 await trace.send_response_body_end(self._method, self._url)
         return data
 
-    def take_complete(self) -> bytes | None:
+    def _take_complete(self) -> bytes | None:
         """The rest of the body at once when it has all arrived and nothing else must
         happen on reading it (no error, no traces), else None (then ``await read()``)."""
         if self._eof and self._exc is None and not self._traces:
