@@ -441,3 +441,15 @@ def test_etag_is_a_frozen_value() -> None:
     with pytest.raises(AttributeError):
         tag.value = "other"  # type: ignore[misc]
     assert repr(tag) == "ETag(value='xyzzy', is_weak=True)"
+
+
+async def test_a_charset_field_naming_no_charset_is_refused_where_it_is_read() -> None:
+    body = (b'--b0und\r\nContent-Disposition: form-data; name="_charset_"\r\n\r\nno-such-cs'
+            b'\r\n--b0und\r\nContent-Disposition: form-data; name="f"\r\n\r\nx\r\n--b0und--\r\n')
+    stream = ketch.StreamReader(asyncio.get_running_loop(), 2**16)
+    stream.feed_data(body)
+    stream.feed_eof()
+    reader = ketch.MultipartReader({"Content-Type": "multipart/form-data; boundary=b0und"},
+                                   stream)
+    with pytest.raises(ValueError, match="'no-such-cs'"):
+        await reader.next()

@@ -27,7 +27,7 @@ from ._hdrs import (
     CONTENT_TYPE,
 )
 from ._disposition import content_disposition_filename, parse_content_disposition
-from ._helpers import parse_content_type
+from ._helpers import normalize_charset, parse_content_type
 from ._multipart_io import (
     HEAD_LIMIT,
     Delimited,
@@ -375,7 +375,10 @@ class MultipartReader:
             value += await part.read_chunk(32)
         if len(value) > 31:
             raise ValueError(f"_charset_ field is not a charset name: {value[:32]!r}...")
-        self._default_charset = value.strip().decode("ascii", "replace")
+        name = value.strip().decode("ascii", "replace")
+        if normalize_charset(name) is None:  # rather than a LookupError from text() later
+            raise ValueError(f"_charset_ field names no known charset: {name!r}")
+        self._default_charset = name
         return True
 
     async def _skip_preamble(self) -> bool:
