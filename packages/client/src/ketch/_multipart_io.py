@@ -124,7 +124,7 @@ def undo_transfer_encoding(data: bytes, cte: str) -> bytes:
         try:
             return base64.b64decode(data)
         except binascii.Error as exc:
-            raise ValueError(f"part body is not valid base64: {exc}") from None
+            raise ValueError(f"part body is not valid base64: {exc}") from exc
     if cte == "quoted-printable":
         return binascii.a2b_qp(data)
     if cte in _IDENTITY_CTE:
@@ -148,7 +148,7 @@ def undo_content_encoding(data: bytes, ce: str) -> bytes:
     try:
         out = dec.decompress(data) + dec.flush()
     except zlib.error as exc:
-        raise ValueError(f"part body is not valid {ce}: {exc}") from None
+        raise ValueError(f"part body is not valid {ce}: {exc}") from exc
     if not dec.eof:
         raise ValueError(f"part body is truncated {ce} data")
     return out

@@ -197,8 +197,8 @@ class BodyPartReader:
         charset = encoding or self.get_charset(default="utf-8")
         try:
             text = data.rstrip().decode(charset)
-        except UnicodeDecodeError:
-            raise ValueError(f"part body cannot be decoded with {charset!r}") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"part body cannot be decoded with {charset!r}") from exc
         return parse_qsl(text, keep_blank_values=True, encoding=charset)
 
     def decode(self, data: bytes | bytearray) -> bytearray:
