@@ -453,3 +453,10 @@ async def test_a_charset_field_naming_no_charset_is_refused_where_it_is_read() -
                                    stream)
     with pytest.raises(ValueError, match="'no-such-cs'"):
         await reader.next()
+
+
+async def test_extended_continuations_of_any_parameter_are_joined() -> None:
+    body = (b"--b0und\r\nContent-Disposition: form-data; name*0*=UTF-8''%C3%A9t; "
+            b"name*1*=%C3%A9.txt\r\n\r\n1\r\n--b0und--\r\n")
+    parts = await parts_of(body)
+    assert [p.name for p in parts] == ["été.txt"]

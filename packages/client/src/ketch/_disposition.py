@@ -3,11 +3,10 @@ RFC 8187, RFC 2231 §3), on top of ketch's own Content-Disposition parser."""
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Mapping
 
-from ._helpers import _ext_value
+from ._helpers import join_continuations
 from ._helpers import parse_content_disposition as _parse_disposition
 
 __all__ = [
@@ -16,9 +15,6 @@ __all__ = [
     "content_disposition_filename",
     "parse_content_disposition",
 ]
-
-_CONTINUATION_RE = re.compile(r"\*(\d+)(\*?)")
-
 
 class BadContentDispositionHeader(RuntimeWarning):
     """Warned by :func:`parse_content_disposition` for a malformed header."""
@@ -75,18 +71,8 @@ def content_disposition_filename(params: Mapping[str, str], name: str = "filenam
     plain = params.get(name)
     if plain:
         return plain
-    pieces: list[tuple[int, str, bool]] = []
-    prefix = name + "*"
-    for key, value in params.items():
-        if key.startswith(prefix):
-            cont = _CONTINUATION_RE.fullmatch(key, len(prefix) - 1)
-            if cont is not None:
-                pieces.append((int(cont.group(1)), value, bool(cont.group(2))))
-    if not pieces:
+    try:
+        return join_continuations(params, name)
+    except ValueError as exc:
+        warnings.warn(BadContentDispositionParam(str(exc)), stacklevel=2)
         return None
-    pieces.sort()
-    if [n for n, _, _ in pieces] != list(range(len(pieces))):
-        warnings.warn(BadContentDispositionParam(f"{name}: continuations not 0..n"), stacklevel=2)
-        return None
-    joined = "".join(v for _, v, _ in pieces)
-    return _ext_value(joined) if pieces[0][2] else joined

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -17,6 +18,7 @@ __all__ = [
     "normalize_charset",
     "ContentDisposition",
     "parse_content_disposition",
+    "join_continuations",
 ]
 
 
@@ -123,7 +125,8 @@ class ContentDisposition(NamedTuple):
     filename: str | None
 
 
-_CONTINUATION_RE = re.compile(r"filename\*(\d+)(\*?)")
+# RFC 2231 §3: name*0, name*1... (name*N* when that piece is extended), for any name.
+_CONTINUATION_RE = re.compile(r"([^*]+)\*(\d+)(\*?)")
 
 
 def _ext_value(value: str) -> str | None:
@@ -138,6 +141,28 @@ def _ext_value(value: str) -> str | None:
         return None
 
 
+def join_continuations(params: Mapping[str, str], name: str) -> str | None:
+    """The value of parameter *name* sent as RFC 2231 §3 continuations (``name*0``,
+    ``name*1``...) in *params*, joined in order and decoded when ``name*0*`` is extended;
+    None when there are none (or the value cannot be decoded).
+
+    Raises:
+        ValueError: the continuations are not numbered 0, 1, ... without a gap.
+    """
+    pieces: list[tuple[int, str, bool]] = []
+    for key, value in params.items():
+        cont = _CONTINUATION_RE.fullmatch(key)
+        if cont is not None and cont.group(1) == name:
+            pieces.append((int(cont.group(2)), value, bool(cont.group(3))))
+    if not pieces:
+        return None
+    pieces.sort()
+    if [n for n, _, _ in pieces] != list(range(len(pieces))):
+        raise ValueError(f"{name}: continuations not numbered 0..n")
+    joined = "".join(v for _, v, _ in pieces)
+    return _ext_value(joined) if pieces[0][2] else joined
+
+
 def parse_content_disposition(raw: str) -> ContentDisposition:
     """Parse a Content-Disposition value (RFC 6266, RFC 8187 and RFC 2231 continuations)."""
     end = raw.find(";")
@@ -145,23 +170,20 @@ def parse_content_disposition(raw: str) -> ContentDisposition:
     if not _TOKEN_RE.fullmatch(dtype):
         return ContentDisposition(None, MappingProxyType({}), None)
     params: dict[str, str] = {}
-    pieces: list[tuple[int, str, bool]] = []
     for name, value in (_parse_params(raw, end) if end >= 0 else {}).items():
-        cont = _CONTINUATION_RE.fullmatch(name)
-        if cont is not None:
-            pieces.append((int(cont.group(1)), value, bool(cont.group(2))))
-        if name.endswith("*") and cont is None:
+        # Continuation pieces stay as sent: only their join is decoded.
+        if name.endswith("*") and _CONTINUATION_RE.fullmatch(name) is None:
             decoded = _ext_value(value)
             if decoded is None:
                 continue  # an undecodable extended value is dropped, never half-read
             value = decoded
         params[name] = value
     filename = params.get("filename*") or params.get("filename")
-    if filename is None and pieces:
-        pieces.sort()
-        if [n for n, _, _ in pieces] == list(range(len(pieces))):
-            joined = "".join(v for _, v, _ in pieces)
-            filename = _ext_value(joined) if pieces[0][2] else joined
+    if filename is None:
+        try:
+            filename = join_continuations(params, "filename")
+        except ValueError:
+            filename = None
     return ContentDisposition(dtype.lower(), MappingProxyType(params), filename)
 
 
