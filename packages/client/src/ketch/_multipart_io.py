@@ -60,7 +60,7 @@ class StreamSource:
 class Delimited:
     """The bytes of a source up to the next ``CRLF dash-boundary`` (RFC 2046 §5.1.1)."""
 
-    __slots__ = ("_src", "_delim", "_tail", "_skip", "ready", "done", "_what")
+    __slots__ = ("_src", "_delim", "_tail", "_skip", "_ready", "_pos", "done", "_what")
 
     def __init__(
         self, src: Source, dash_boundary: bytes, what: str, at_line_start: bool = True
@@ -72,20 +72,44 @@ class Delimited:
         # body; it is never handed out.
         self._tail = b"\r\n" if at_line_start else b""
         self._skip = 2 if at_line_start else 0
-        self.ready = b""
+        # Bytes of the body in hand, handed out from _pos on (never copied again).
+        self._ready = b""
+        self._pos = 0
         self.done = False
         self._what = what
 
+    @property
+    def has_ready(self) -> bool:
+        """True while bytes of the body are in hand (read from the source already)."""
+        return self._pos < len(self._ready)
+
+    def unread(self, data: bytes) -> None:
+        """Put *data* back before the bytes in hand."""
+        if data:
+            self._ready = data + self._ready[self._pos:]
+            self._pos = 0
+
     async def read(self, size: int) -> bytes:
         """Up to *size* bytes (at least one unless the delimiter was reached)."""
-        while not self.ready and not self.done:
+        while not self.has_ready and not self.done:
             await self._fill()
-        data = self.ready
-        if len(data) > size:
-            self.ready = data[size:]
-            return data[:size]
-        self.ready = b""
-        return data
+        return self._take(self._pos + size)
+
+    async def readline(self) -> bytes:
+        """Up to and including the next b"\\n" of the body in hand, or all of it when it
+        holds none (at least one byte unless the delimiter was reached)."""
+        while not self.has_ready and not self.done:
+            await self._fill()
+        end = self._ready.find(b"\n", self._pos) + 1
+        return self._take(end or len(self._ready))
+
+    def _take(self, end: int) -> bytes:
+        ready, pos = self._ready, self._pos
+        if end >= len(ready):
+            self._ready, self._pos = b"", 0
+            return ready[pos:] if pos else ready
+        self._pos = end
+        return ready[pos:end]
 
     async def _fill(self) -> None:
         chunk = await self._src.read_some()
@@ -115,7 +139,7 @@ class Delimited:
             taken = min(self._skip, len(out))
             out = out[taken:]
             self._skip -= taken
-        self.ready = out
+        self._ready, self._pos = out, 0
 
 
 def undo_transfer_encoding(data: bytes, cte: str) -> bytes:

@@ -121,7 +121,7 @@ class BodyPartReader:
         return self._at_eof
 
     def _settle(self, data: bytes) -> bytes:
-        if self._body.done and not self._body.ready:
+        if self._body.done and not self._body.has_ready:
             self._at_eof = True
         return data
 
@@ -144,13 +144,9 @@ class BodyPartReader:
             return b""
         pieces: list[bytes] = []
         while True:
-            data = await self._body.read(1 << 30)
-            end = data.find(b"\n") + 1
-            if end and end < len(data):
-                self._body.ready = data[end:] + self._body.ready
-                data = data[:end]
+            data = await self._body.readline()
             pieces.append(data)
-            if end or not data:
+            if not data or data[-1:] == b"\n":
                 break
         return self._settle(b"".join(pieces))
 
@@ -252,7 +248,7 @@ class BodyPartReader:
     def _push_back(self, data: bytes) -> None:
         # What a nested multipart reader read past its own boundaries goes back here.
         if data:
-            self._body.ready = data + self._body.ready
+            self._body.unread(data)
             self._at_eof = False
 
 
