@@ -460,3 +460,15 @@ async def test_extended_continuations_of_any_parameter_are_joined() -> None:
             b"name*1*=%C3%A9.txt\r\n\r\n1\r\n--b0und--\r\n")
     parts = await parts_of(body)
     assert [p.name for p in parts] == ["été.txt"]
+
+
+async def test_a_gzip_part_of_several_members_decodes_whole() -> None:
+    data = gzip.compress(b"first ") + gzip.compress(b"second")
+    body = b"--b0und\r\nContent-Encoding: gzip\r\n\r\n" + data + b"\r\n--b0und--\r\n"
+    stream = ketch.StreamReader(asyncio.get_running_loop(), 2**16)
+    stream.feed_data(body)
+    stream.feed_eof()
+    reader = ketch.MultipartReader({"Content-Type": "multipart/mixed; boundary=b0und"}, stream)
+    part = await reader.next()
+    assert isinstance(part, ketch.BodyPartReader)
+    assert await part.read(decode=True) == b"first second"

@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import zlib
 from typing import Protocol
 
 from multidict import CIMultiDict, CIMultiDictProxy
+
+import ketch_http1 as h1
 
 from ._streams import StreamReader
 
@@ -157,25 +158,28 @@ def undo_transfer_encoding(data: bytes, cte: str) -> bytes:
 
 
 def undo_content_encoding(data: bytes, ce: str) -> bytes:
+    """*data* decoded from Content-Encoding *ce*: gzip, deflate or identity, as aiohttp
+    accepts in a part (the decoders are ketch_http1's)."""
     if ce == "identity":
         return data
-    if ce == "gzip":
-        wbits = 16 + zlib.MAX_WBITS
-    elif ce == "deflate":
-        # RFC 9110 §8.4.1.2 says zlib-wrapped; raw deflate is common too (RFC 1950 §2.2:
-        # a zlib header's first two bytes form a multiple of 31).
-        wrapped = len(data) >= 2 and (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
-        wbits = zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
-    else:
+    if ce not in ("gzip", "deflate"):
         raise RuntimeError(f"unknown content encoding: {ce!r}")
-    dec = zlib.decompressobj(wbits)
+    decoder = h1.make_decoder(ce)
+    assert decoder is not None
+    out = bytearray()
     try:
-        out = dec.decompress(data) + dec.flush()
-    except zlib.error as exc:
+        while True:
+            out += decoder.decompress(data, 1 << 20)
+            data = b""
+            if decoder.needs_input:
+                break
+    except h1.DecompressionError as exc:
         raise ValueError(f"part body is not valid {ce}: {exc}") from exc
-    if not dec.eof:
-        raise ValueError(f"part body is truncated {ce} data")
-    return out
+    try:
+        decoder.finish()
+    except h1.DecompressionError as exc:
+        raise ValueError(f"part body is truncated {ce} data") from exc
+    return bytes(out)
 
 
 async def read_until(
