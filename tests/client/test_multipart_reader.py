@@ -288,9 +288,7 @@ async def parts_of(body: bytes, ctype: str = CTYPE) -> list[ketch.BodyPartReader
     while (part := await reader.next()) is not None:
         assert isinstance(part, ketch.BodyPartReader)
         parts.append(part)
-        if part is not None:
-            # Keep every part readable: take its body now, serve it back later.
-            await part.read()
+        await part.read()  # to its end: the reader moves on to the next part
     return parts
 
 

@@ -62,7 +62,9 @@ class Recorder:
 
     async def wait_for(self, total: int) -> None:
         """Wait (bounded: 5 s) until *total* bytes or the end of stream arrived."""
-        for _ in range(500):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5  # by time, not wake-ups: pieces may be many and small
+        while loop.time() < deadline:
             if self.received >= total or self.eof or self.lost:
                 return
             self.more.clear()

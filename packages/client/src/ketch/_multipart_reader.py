@@ -205,12 +205,14 @@ class BodyPartReader:
             RuntimeError: an unknown transfer encoding or content encoding.
             ValueError: the data is corrupt or truncated for its encoding.
         """
-        out = bytes(data)
         cte = self.headers.get(CONTENT_TRANSFER_ENCODING)
+        ce = None if self._is_form_data else self.headers.get(CONTENT_ENCODING)
+        if cte is None and ce is None:
+            return data if isinstance(data, bytearray) else bytearray(data)  # no copy to make
+        out = bytes(data)
         if cte is not None:
             out = undo_transfer_encoding(out, cte.strip().lower())
-        ce = self.headers.get(CONTENT_ENCODING)
-        if ce is not None and not self._is_form_data:
+        if ce is not None:
             out = undo_content_encoding(out, ce.strip().lower())
         return bytearray(out)
 
