@@ -14,6 +14,7 @@ in later calls.
 
 from __future__ import annotations
 
+import enum
 import importlib
 import zlib
 from types import ModuleType
@@ -238,6 +239,16 @@ class _ZstdDecoder:
             raise DecompressionError("the zstd stream ended early (body truncated)")
 
 
+class _Inner(enum.Enum):
+    """Where the inner chunked decoder is."""
+
+    SIZE_LINE = "size line"
+    DATA = "chunk data"
+    DATA_CRLF = "CRLF after the data"
+    TRAILERS = "trailer lines"
+    DONE = "done"
+
+
 class _InnerChunkedDecoder:
     """The chunked coding found under another transfer coding (``chunked, gzip``).
 
@@ -249,22 +260,21 @@ class _InnerChunkedDecoder:
 
     __slots__ = ("_buf", "_left", "_state")
 
-    # states: 0 size line, 1 chunk data, 2 CRLF after data, 3 trailer lines, 4 done
     _MAX_LINE = 4096
 
     def __init__(self) -> None:
         self._buf = bytearray()
         self._left = 0
-        self._state = 0
+        self._state = _Inner.SIZE_LINE
 
     @property
     def needs_input(self) -> bool:
         # Ready without input only when buffered bytes can move us on: chunk data to
         # hand out, or a whole line to read.
         buf = self._buf
-        if not buf or self._state == 4:
+        if not buf or self._state is _Inner.DONE:
             return True
-        return self._state != 1 and buf.find(b"\r\n") < 0
+        return self._state is not _Inner.DATA and buf.find(b"\r\n") < 0
 
     def decompress(self, data: bytes, max_length: int) -> bytes:
         buf = self._buf
@@ -272,14 +282,14 @@ class _InnerChunkedDecoder:
         out = bytearray()
         while buf and len(out) < max_length:
             state = self._state
-            if state == 1:
+            if state is _Inner.DATA:
                 n = min(self._left, len(buf), max_length - len(out))
                 out += buf[:n]
                 del buf[:n]
                 self._left -= n
                 if not self._left:
-                    self._state = 2
-            elif state == 4:
+                    self._state = _Inner.DATA_CRLF
+            elif state is _Inner.DONE:
                 raise DecompressionError(f"data after the last inner chunk: {shorten(buf)}")
             else:
                 eol = buf.find(b"\r\n")
@@ -289,23 +299,23 @@ class _InnerChunkedDecoder:
                     break
                 line = bytes(buf[:eol])
                 del buf[: eol + 2]
-                if state == 2:
+                if state is _Inner.DATA_CRLF:
                     if line:
                         raise DecompressionError(f"inner chunk not followed by CRLF: {shorten(line)}")
-                    self._state = 0
-                elif state == 3:
+                    self._state = _Inner.SIZE_LINE
+                elif state is _Inner.TRAILERS:
                     if not line:
-                        self._state = 4
+                        self._state = _Inner.DONE
                 else:
                     m = CHUNK_LINE.fullmatch(line)  # the outer parser's grammar
                     if m is None:
                         raise DecompressionError(f"invalid inner chunk size line: {shorten(line)}")
                     self._left = int(m.group(1), 16)
-                    self._state = 1 if self._left else 3
+                    self._state = _Inner.DATA if self._left else _Inner.TRAILERS
         return bytes(out)
 
     def finish(self) -> None:
-        if self._state != 4:
+        if self._state is not _Inner.DONE:
             raise DecompressionError("the inner chunked coding ended early (body truncated)")
 
 
